@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvm_coalesce: execute bursts of guest I/O instructions in one VM exit.
+ *
+ * Module parameters and module lifetime.  The parameters are global
+ * defaults, writable at run time through
+ * /sys/module/kvm_coalesce/parameters/; a write that does not parse, or
+ * is out of range, fails with -EINVAL and changes nothing.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+
+#include "kvm_coalesce.h"
+
+static const char * const kc_mode_names[KC_NR_MODES] = {
+	[KC_MODE_OFF] = "off",
+};
+
+/* Written by the parameter setters, read locklessly by every exit. */
+static unsigned int kc_mode = KC_MODE_OFF;
+static unsigned int kc_extent = KC_EXTENT_DEFAULT;
+
+static int kc_mode_set(const char *val, const struct kernel_param *kp)
+{
+	int mode = sysfs_match_string(kc_mode_names, val);
+
+	if (mode < 0)
+		return -EINVAL;
+
+	WRITE_ONCE(kc_mode, mode);
+	return 0;
+}
+
+static int kc_mode_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", kc_mode_names[READ_ONCE(kc_mode)]);
+}
+
+static const struct kernel_param_ops kc_mode_ops = {
+	.set = kc_mode_set,
+	.get = kc_mode_get,
+};
+module_param_cb(mode, &kc_mode_ops, NULL, 0644);
+MODULE_PARM_DESC(mode, "What to do with I/O exits: off (count them only)");
+
+static int kc_extent_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int extent;
+
+	if (kstrtouint(val, 0, &extent) ||
+	    extent < KC_EXTENT_MIN || extent > KC_EXTENT_MAX)
+		return -EINVAL;
+
+	WRITE_ONCE(kc_extent, extent);
+	return 0;
+}
+
+static int kc_extent_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(kc_extent));
+}
+
+static const struct kernel_param_ops kc_extent_ops = {
+	.set = kc_extent_set,
+	.get = kc_extent_get,
+};
+module_param_cb(extent, &kc_extent_ops, NULL, 0644);
+MODULE_PARM_DESC(extent, "Instructions scanned after an I/O instruction ("
+		 __stringify(KC_EXTENT_MIN) "-" __stringify(KC_EXTENT_MAX) ")");
+
+enum kc_mode kc_param_mode(void)
+{
+	return READ_ONCE(kc_mode);
+}
+
+unsigned int kc_param_extent(void)
+{
+	return READ_ONCE(kc_extent);
+}
+
+static int __init kc_init(void)
+{
+	return kc_hook_register();
+}
+module_init(kc_init);
+
+static void __exit kc_exit(void)
+{
+	kc_hook_unregister();
+}
+module_exit(kc_exit);
+
+MODULE_DESCRIPTION("Coalesce guest I/O instructions into one KVM exit");
+MODULE_LICENSE("GPL");

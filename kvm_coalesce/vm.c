@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-VM state of kvm_coalesce.
+ *
+ * The state is created by the first exit of a VM that reaches the module,
+ * so VMs created before the module was loaded are served too, and is
+ * attached to the VM with kvm_io_exit_attach_vm().  KVM releases it
+ * through kc_vm_release(): when the VM is destroyed, or for every VM when
+ * the module unregisters.
+ */
+#include <linux/kvm_host.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+
+#include "kvm_coalesce.h"
+
+static void kc_vm_free(struct kc_vm *vm)
+{
+	free_percpu(vm->stats);
+	kfree(vm);
+}
+
+static void kc_vm_release(struct kvm *kvm, struct kvm_io_exit_vm *hook,
+			  bool vm_destroyed)
+{
+	struct kc_vm *vm = container_of(hook, struct kc_vm, hook);
+
+	/* A destroyed VM's debugfs directory took the module's with it. */
+	if (!vm_destroyed)
+		kc_debugfs_remove_vm(vm);
+	kc_vm_free(vm);
+}
+
+static struct kc_vm *kc_vm_create(struct kvm *kvm)
+{
+	struct kvm_io_exit_vm *attached;
+	struct kc_vm *vm;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return NULL;
+
+	vm->stats = alloc_percpu_gfp(struct kc_stats, GFP_KERNEL_ACCOUNT);
+	if (!vm->stats) {
+		kfree(vm);
+		return NULL;
+	}
+	vm->kvm = kvm;
+	vm->hook.release = kc_vm_release;
+
+	attached = kvm_io_exit_attach_vm(kvm, &vm->hook);
+	if (attached != &vm->hook) {
+		/* Another vCPU of the VM attached its state first. */
+		kc_vm_free(vm);
+		return container_of(attached, struct kc_vm, hook);
+	}
+
+	kc_debugfs_create_vm(vm);
+	return vm;
+}
+
+/*
+ * The state of @kvm, created on first use.  Called from exit callbacks
+ * only, where the state cannot be released.  NULL if it could not be
+ * allocated: the exit is then left to KVM.
+ */
+struct kc_vm *kc_vm_get(struct kvm *kvm)
+{
+	struct kvm_io_exit_vm *hook = kvm_io_exit_get_vm(kvm);
+
+	if (likely(hook))
+		return container_of(hook, struct kc_vm, hook);
+
+	return kc_vm_create(kvm);
+}
+
+u64 kc_stat_read(struct kc_vm *vm, enum kc_stat stat)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(vm->stats, cpu)->count[stat];
+	return sum;
+}
