@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kvm-coalesce: top-level targets.  The module itself is built by Kbuild
+# (see Kbuild and kvm_coalesce/Kbuild); these targets drive the harness
+# in scripts/, which builds a patched kernel, boots it in QEMU and runs
+# KVM guests under it.
+#
+#   make check     build everything, run all tests; ends "N passed, N failed"
+#   make demo      boot the test VM and run the built-in guest workloads
+#   make module    build kvm_coalesce.ko against the cached patched kernel
+#   make kernel    build (or reuse) the patched kernel; prints its tree
+#   make lint      checkpatch --strict and sparse
+#   make clean     remove build output (the kernel cache stays)
+#
+# KC_CACHE=<dir> moves the kernel cache (default ~/.cache/kvm-coalesce).
+
+SHELL := /bin/bash
+
+check:
+	@scripts/check.sh
+
+demo:
+	@scripts/vm-run.sh demo
+
+module selftests:
+	@scripts/build.sh >/dev/null
+
+kernel:
+	@scripts/kernel.sh
+
+lint:
+	@scripts/lint.sh "$$(scripts/kernel.sh)"
+
+clean:
+	rm -rf build selftests/out
+	find kvm_coalesce -name '*.o' -o -name '*.ko' -o -name '*.mod*' \
+		-o -name '.*.cmd' | xargs rm -f
+	rm -f Module.symvers modules.order .module-common.o .*.cmd
+
+.PHONY: check demo module selftests kernel lint clean

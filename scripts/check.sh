@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: build everything, run the selftests in the test VM, and the
+# host-side checks (DKMS build, kvm_intel compile test, checkpatch,
+# sparse).  Ends with "N passed, N failed, N skipped"; exits non-zero if
+# anything failed.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+passed=0 failed=0 skipped=0
+
+result() {	# result ok|fail|skip NAME
+	case $1 in
+	ok)   passed=$((passed + 1)); echo "PASS: $2" ;;
+	skip) skipped=$((skipped + 1)); echo "SKIP: $2" ;;
+	*)    failed=$((failed + 1)); echo "FAIL: $2" ;;
+	esac
+}
+
+summary() {
+	echo
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+if ! ksrc=$("$KC_TOP"/scripts/build.sh); then
+	result fail "build (kernel, module, selftests)"
+	summary
+fi
+result ok "build (kernel $(make -s -C "$ksrc" kernelrelease), module, selftests)"
+
+# The selftests, in the VM; each TAP line of the runner is one test.
+log="$KC_BUILD/check-vm.log"
+if "$KC_TOP"/scripts/vm-run.sh check >"$log"; then
+	result ok "test VM: job finished, kernel log clean"
+else
+	result fail "test VM: job finished, kernel log clean (see $KC_BUILD/vm-check/)"
+fi
+cat "$log"
+ntests=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log")
+[ -n "$ntests" ] || result fail "test VM: no TAP plan"
+while read -r line; do
+	name=${line#*ok [0-9]* }
+	case $line in
+	"ok "*"# SKIP"*) result skip "$name" ;;
+	"ok "*)          result ok "$name" ;;
+	"not ok "*)      result fail "$name" ;;
+	esac
+done < <(grep -E '^(not )?ok [0-9]+ ' "$log")
+nrun=$(grep -cE '^(not )?ok [0-9]+ ' "$log")
+[ "$nrun" = "${ntests:-0}" ] || result fail "test VM: $nrun of ${ntests:-?} tests reported"
+
+if "$KC_TOP"/scripts/dkms-test.sh "$ksrc"; then
+	result ok "dkms build against the patched tree"
+else
+	result fail "dkms build against the patched tree"
+fi
+
+# kvm_intel cannot run under TCG (no VMX): check it builds with the hook.
+syms=$(nm "$ksrc/arch/x86/kvm/kvm-intel.ko" 2>/dev/null)
+if grep -q ' U kvm_emulate_string_pio$' <<<"$syms"; then
+	result ok "kvm_intel builds with the I/O exit hook (compile only)"
+else
+	result fail "kvm_intel builds with the I/O exit hook (compile only)"
+fi
+
+if "$KC_TOP"/scripts/lint.sh "$ksrc"; then
+	result ok "checkpatch --strict and sparse clean"
+else
+	result fail "checkpatch --strict and sparse clean"
+fi
+
+summary

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm-run.sh JOB: boot the test VM (QEMU, TCG emulating AMD SVM) with the
+# patched kernel, KVM, kvm_coalesce and the selftests in an initramfs, run
+# JOB (scripts/job-JOB.sh) in it, and print the job's output.
+#
+# KC_ICOUNT=1 runs with -icount shift=0,sleep=off: the guest's clock then
+# counts executed instructions, 1 ns each, and timings are deterministic.
+#
+# Fails if the job did not finish or the kernel log holds a WARN, BUG,
+# oops, lockdep, KASAN or hung-task report.  Logs are kept in
+# build/vm-JOB/ (console.log: kernel; job.log: the job).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+job=${1:?usage: vm-run.sh JOB}
+[ -f "$KC_TOP/scripts/job-$job.sh" ] || kc_die "no job $job"
+
+ksrc=$("$KC_TOP"/scripts/build.sh)
+out="$KC_BUILD/vm-$job"
+root="$out/root"
+rm -rf "$out"
+mkdir -p "$root"/{bin,kc,proc,sys,dev,tmp}
+
+cp /bin/busybox "$root/bin/busybox"
+install -m 755 "$KC_TOP/scripts/init" "$root/init"
+# KVM's modules, in load order.
+kvm_mods=(virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko)
+for m in "${kvm_mods[@]}"; do
+	cp "$ksrc/$m" "$root/kc/"
+	basename "$m" >>"$root/kc/kvm-modules.list"
+done
+cp "$KC_TOP"/kvm_coalesce/kvm_coalesce.ko "$KC_TOP/scripts/job-$job.sh" \
+   "$KC_BUILD"/selftests/kvm_coalesce_* "$root/kc/"
+rm -f "$root"/kc/*.o "$root"/kc/*.d
+if [ -f "$KC_TOP/scripts/tests-$job.list" ]; then
+	cp "$KC_TOP/scripts/tests-$job.list" "$root/kc/tests.list"
+fi
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out/initramfs.gz"
+
+# TCG is too slow for the kernel to calibrate the TSC against the PIT,
+# which leaves KVM without a TSC frequency; state one (1 GHz: with icount
+# shift=0 that is the guest's own clock).
+cmdline="tsc_early_khz=1000000 tsc=reliable"
+
+qemu=(qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,+npt -m 2G
+      -smp "${KC_SMP:-2}" -no-reboot -display none -monitor none
+      -kernel "$ksrc/arch/x86/boot/bzImage" -initrd "$out/initramfs.gz"
+      -append "console=ttyS0 reboot=t panic=-1 loglevel=7 $cmdline kc.job=$job"
+      -serial "file:$out/console.log" -serial "file:$out/job.log")
+[ "${KC_ICOUNT:-0}" = 1 ] && qemu+=(-icount shift=0,sleep=off)
+
+kc_log "booting the test VM for '$job'"
+rc=0
+timeout "${KC_VM_TIMEOUT:-1200}" "${qemu[@]}" </dev/null || rc=$?
+
+# The serial port ends lines with CR LF.
+tr -d '\r' <"$out/job.log" >"$out/job.txt"
+cat "$out/job.txt"
+
+fail=0
+if ! grep -q '^KC-END' "$out/job.txt"; then
+	kc_log "the VM did not finish the job (qemu exit $rc); console:"
+	tail -40 "$out/console.log" >&2
+	fail=1
+fi
+reports='WARNING:|BUG:|Oops|Kernel panic|general protection|KASAN|UBSAN|'
+reports+='possible circular locking|possible recursive locking|'
+reports+='inconsistent lock state|suspicious RCU usage|INFO: task .* blocked|'
+reports+='INFO: rcu_.* stall|Call Trace:'
+if grep -Eq "$reports" "$out/console.log"; then
+	kc_log "kernel reports in $out/console.log:"
+	grep -E -A20 "$reports" "$out/console.log" | head -60 >&2
+	fail=1
+fi
+exit $fail
