@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the kvm_coalesce selftests.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+#include "test_util.h"
+
+#include "kc_util.h"
+
+#define KC_PARAM_DIR	"/sys/module/kvm_coalesce/parameters"
+
+static const struct {
+	const char *name;
+	size_t offset;
+} kc_stat_fields[] = {
+#define KC_FIELD(f) { #f, offsetof(struct kc_stats, f) }
+	KC_FIELD(exits),
+	KC_FIELD(pio_exits),
+	KC_FIELD(string_pio_exits),
+	KC_FIELD(mmio_exits),
+	KC_FIELD(blocks),
+	KC_FIELD(insns),
+	KC_FIELD(table_hits),
+	KC_FIELD(table_misses),
+#undef KC_FIELD
+};
+
+static bool kc_parse_stat(struct kc_stats *stats, const char *name,
+			  u64 value)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kc_stat_fields); i++) {
+		if (strcmp(name, kc_stat_fields[i].name))
+			continue;
+		*(u64 *)((char *)stats + kc_stat_fields[i].offset) = value;
+		return true;
+	}
+	return false;
+}
+
+bool kc_read_stats(struct kvm_vm *vm, struct kc_stats *stats)
+{
+	char path[128], name[64];
+	unsigned long long value;
+	int nr_parsed = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/debug/kvm/%d-%d/kvm_coalesce/stats",
+		 getpid(), vm->fd);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+
+	memset(stats, 0, sizeof(*stats));
+	while (fscanf(f, "%63s %llu", name, &value) == 2)
+		nr_parsed += kc_parse_stat(stats, name, value);
+	fclose(f);
+
+	TEST_ASSERT(nr_parsed == ARRAY_SIZE(kc_stat_fields),
+		    "%s: parsed %d of %zu counters", path, nr_parsed,
+		    ARRAY_SIZE(kc_stat_fields));
+	return true;
+}
+
+struct kc_stats kc_stats(struct kvm_vm *vm)
+{
+	struct kc_stats stats;
+
+	TEST_ASSERT(kc_read_stats(vm, &stats),
+		    "kvm_coalesce has no debugfs counters for the VM (pid %d, fd %d)",
+		    getpid(), vm->fd);
+	return stats;
+}
+
+void kc_print_stats(const char *what, const struct kc_stats *stats)
+{
+	size_t i;
+
+	printf("# %s:", what);
+	for (i = 0; i < ARRAY_SIZE(kc_stat_fields); i++)
+		printf(" %s=%lu", kc_stat_fields[i].name,
+		       *(u64 *)((char *)stats + kc_stat_fields[i].offset));
+	printf("\n");
+}
+
+int kc_param_write(const char *name, const char *value)
+{
+	char path[128];
+	ssize_t len = strlen(value);
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), KC_PARAM_DIR "/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, len) != len)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+void kc_param_read(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), KC_PARAM_DIR "/%s", name);
+	fd = open(path, O_RDONLY);
+	TEST_ASSERT(fd >= 0, "open(%s): %s", path, strerror(errno));
+	n = read(fd, buf, len - 1);
+	TEST_ASSERT(n > 0, "read(%s): %s", path, strerror(errno));
+	close(fd);
+	buf[n] = '\0';
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+}
+
+bool kc_module_loaded(void)
+{
+	return !access("/sys/module/kvm_coalesce", F_OK);
+}
+
+const char *kc_module_path(void)
+{
+	const char *path = getenv("KC_MODULE");
+
+	return path ? path : "/kc/kvm_coalesce.ko";
+}
+
+int kc_module_load(const char *path, const char *params)
+{
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(__NR_finit_module, fd, params, 0))
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int kc_module_unload(void)
+{
+	if (syscall(__NR_delete_module, "kvm_coalesce", O_NONBLOCK))
+		return -errno;
+	return 0;
+}
+
+u64 kc_vcpu_stat(struct kvm_vcpu *vcpu, const char *name)
+{
+	struct kvm_stats_header header;
+	struct kvm_stats_desc *descs, *desc;
+	u64 value = 0;
+	bool found = false;
+	int fd, i;
+
+	fd = vcpu_get_stats_fd(vcpu);
+	read_stats_header(fd, &header);
+	descs = read_stats_descriptors(fd, &header);
+	for (i = 0; i < header.num_desc; i++) {
+		desc = get_stats_descriptor(descs, i, &header);
+		if (strcmp(desc->name, name))
+			continue;
+		read_stat_data(fd, &header, desc, &value, 1);
+		found = true;
+		break;
+	}
+	free(descs);
+	close(fd);
+
+	TEST_ASSERT(found, "KVM has no vCPU statistic '%s'", name);
+	return value;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the kvm_coalesce selftests: the module's debugfs
+ * counters for a VM, its parameters, loading and unloading it, and KVM's
+ * own per-vCPU statistics.
+ */
+#ifndef KC_UTIL_H
+#define KC_UTIL_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "kvm_util.h"
+
+/* Counters of a VM, as the module's debugfs "stats" file lists them. */
+struct kc_stats {
+	u64 exits;
+	u64 pio_exits;
+	u64 string_pio_exits;
+	u64 mmio_exits;
+	u64 blocks;
+	u64 insns;
+	u64 table_hits;
+	u64 table_misses;
+};
+
+/* Reads @vm's counters; returns false if the module has no state for it. */
+bool kc_read_stats(struct kvm_vm *vm, struct kc_stats *stats);
+/* As kc_read_stats(), failing the test if the counters are missing. */
+struct kc_stats kc_stats(struct kvm_vm *vm);
+void kc_print_stats(const char *what, const struct kc_stats *stats);
+
+/* The module's parameter @name: write returns 0 or -errno. */
+int kc_param_write(const char *name, const char *value);
+void kc_param_read(const char *name, char *buf, size_t len);
+bool kc_module_loaded(void);
+
+/* finit_module()/delete_module() of the module: 0 or -errno. */
+int kc_module_load(const char *path, const char *params);
+int kc_module_unload(void);
+/* The module's path: $KC_MODULE, or the initramfs location. */
+const char *kc_module_path(void);
+
+/* KVM's binary statistic @name of @vcpu. */
+u64 kc_vcpu_stat(struct kvm_vcpu *vcpu, const char *name);
+
+#endif /* KC_UTIL_H */
