@@ -10,5 +10,5 @@ ksrc=$("$KC_TOP"/scripts/kernel.sh)
 kc_log "kernel $(make -s -C "$ksrc" kernelrelease) in $ksrc"
 
 make -s -C "$ksrc" M="$KC_TOP" W=1 modules >&2
-make -s -C "$KC_TOP/selftests" KSRC="$ksrc" OUTPUT="$KC_BUILD/selftests" >&2
+make -s -C "$KC_TOP/selftests" KSRC="$ksrc" OUTPUT="$(kc_selftests_dir "$ksrc")" >&2
 echo "$ksrc"

@@ -26,3 +26,6 @@ kc_kernel_key() {
 }
 
 kc_kernel_dir() { echo "$KC_CACHE/linux-$(kc_kernel_key)"; }
+
+# Where the selftests built against kernel tree $1 go.
+kc_selftests_dir() { echo "$KC_BUILD/selftests/$(basename "$1")"; }

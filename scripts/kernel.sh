@@ -47,9 +47,13 @@ done
 make -s -C "$tmp" -j"$KC_JOBS" bzImage modules >"$tmp/.kc-build.log" 2>&1 ||
 	{ tail -30 "$tmp/.kc-build.log"; kc_die "kernel build failed"; }
 make -s -C "$tmp" headers_install >/dev/null
-make -s -C "$tmp/tools/testing/selftests/kvm" -j"$KC_JOBS" \
-	EXTRA_CFLAGS=-static >"$tmp/.kc-selftests.log" 2>&1 ||
+# Under another make (make check), the selftests' lib.mk would take its
+# OUTPUT from MAKELEVEL; name it.
+st="$tmp/tools/testing/selftests/kvm"
+env -u MAKELEVEL -u MAKEFLAGS -u MFLAGS make -s -C "$st" -j"$KC_JOBS" \
+	OUTPUT="$st" EXTRA_CFLAGS=-static >"$tmp/.kc-selftests.log" 2>&1 ||
 	{ tail -30 "$tmp/.kc-selftests.log"; kc_die "KVM selftests build failed"; }
+[ -e "$st/lib/kvm_util.o" ] || kc_die "KVM selftest library missing in $st"
 
 touch "$tmp/.kc-built"
 rm -rf "$dir"

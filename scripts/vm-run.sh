@@ -32,7 +32,7 @@ for m in "${kvm_mods[@]}"; do
 	basename "$m" >>"$root/kc/kvm-modules.list"
 done
 cp "$KC_TOP"/kvm_coalesce/kvm_coalesce.ko "$KC_TOP/scripts/job-$job.sh" \
-   "$KC_BUILD"/selftests/kvm_coalesce_* "$root/kc/"
+   "$(kc_selftests_dir "$ksrc")"/kvm_coalesce_* "$root/kc/"
 rm -f "$root"/kc/*.o "$root"/kc/*.d
 if [ -f "$KC_TOP/scripts/tests-$job.list" ]; then
 	cp "$KC_TOP/scripts/tests-$job.list" "$root/kc/tests.list"
