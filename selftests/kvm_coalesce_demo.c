@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -82,6 +83,7 @@ static void guest_code(void)
 }
 
 struct sample {
+	u64 ns;			/* CLOCK_MONOTONIC in the test VM */
 	u64 io_exits;
 	u64 exits;		/* all exits KVM counted */
 	u64 userspace_exits;
@@ -89,9 +91,18 @@ struct sample {
 	bool has_kc;
 };
 
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 static void take_sample(struct kvm_vcpu *vcpu, u64 userspace_exits,
 			struct sample *s)
 {
+	s->ns = now_ns();
 	s->io_exits = kc_vcpu_stat(vcpu, "io_exits");
 	s->exits = kc_vcpu_stat(vcpu, "exits");
 	s->userspace_exits = userspace_exits;
@@ -104,8 +115,9 @@ static void print_row(const char *config, int w, const struct sample *a,
 		      const struct sample *b)
 {
 	/* The ucall that ends the workload is one I/O exit to userspace. */
-	printf("%-9s %-6s %5d %6d %10lu %10lu %10lu",
+	printf("%-9s %-6s %5d %6d %9lu %10lu %10lu %10lu",
 	       workload_names[w], config, ITERATIONS, workload_ios[w],
+	       (b->ns - a->ns) / ITERATIONS,
 	       b->exits - a->exits - 1, b->io_exits - a->io_exits - 1,
 	       b->userspace_exits - a->userspace_exits - 1);
 	if (b->has_kc)
@@ -161,8 +173,8 @@ int main(int argc, char *argv[])
 
 	printf("kvm_coalesce demo: %d iterations per workload; exits are totals over them\n\n",
 	       ITERATIONS);
-	printf("%-9s %-6s %5s %6s %10s %10s %10s %8s %7s %7s\n", "workload",
-	       "config", "iters", "io/it", "kvm_exits", "io_exits",
+	printf("%-9s %-6s %5s %6s %9s %10s %10s %10s %8s %7s %7s\n", "workload",
+	       "config", "iters", "io/it", "ns/it", "kvm_exits", "io_exits",
 	       "user_exits", "kc_exits", "blocks", "insns");
 
 	if (kc_module_loaded()) {
@@ -178,7 +190,8 @@ int main(int argc, char *argv[])
 		run_config(modes[i]);
 		TEST_ASSERT_EQ(kc_module_unload(), 0);
 	}
-	printf("\nkvm_exits, io_exits: KVM's vCPU statistics; user_exits: returns to userspace;\n"
-	       "kc_exits, blocks, insns: kvm_coalesce's per-VM debugfs counters.\n");
+	printf("\nns/it: time per iteration in the test VM (with -icount, executed\n"
+	       "instructions); kvm_exits, io_exits: KVM's vCPU statistics; user_exits:\n"
+	       "returns to userspace; kc_exits, blocks, insns: kvm_coalesce's counters.\n");
 	return 0;
 }
