@@ -6,6 +6,11 @@
  * own KVM debugfs directory (/sys/kernel/debug/kvm/<pid>-<fd>/), with:
  *
  *   stats   one "name value" line per counter, summed over all CPUs
+ *   blocks  the block table, one line per block (address, size, hits...)
+ *   mode    the VM's mode; writing a mode name overrides the module
+ *           parameter for this VM, writing "default" follows it again
+ *   extent  the VM's extent; writing 1-64 overrides the parameter,
+ *           writing 0 follows it again
  *
  * Lifetime: the directory is removed with the VM's, or by
  * kc_debugfs_remove_vm() when the module goes away first.  An open file
@@ -15,6 +20,8 @@
 #include <linux/debugfs.h>
 #include <linux/kvm_host.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "kvm_coalesce.h"
 
@@ -23,10 +30,21 @@ static const char * const kc_stat_names[KC_NR_STATS] = {
 	[KC_STAT_PIO_EXITS]		= "pio_exits",
 	[KC_STAT_STRING_PIO_EXITS]	= "string_pio_exits",
 	[KC_STAT_MMIO_EXITS]		= "mmio_exits",
+	[KC_STAT_HANDLED]		= "handled",
 	[KC_STAT_BLOCKS]		= "blocks",
 	[KC_STAT_INSNS]			= "insns",
+	[KC_STAT_IO]			= "io",
+	[KC_STAT_IO_COALESCED]		= "io_coalesced",
+	[KC_STAT_SCANS]			= "scans",
+	[KC_STAT_SINGULAR]		= "singular",
 	[KC_STAT_TABLE_HITS]		= "table_hits",
 	[KC_STAT_TABLE_MISSES]		= "table_misses",
+	[KC_STAT_TABLE_EVICTIONS]	= "table_evictions",
+	[KC_STAT_HASH_MISMATCHES]	= "hash_mismatches",
+	[KC_STAT_DECLINED]		= "declined",
+	[KC_STAT_STOP_EVENT]		= "stop_event",
+	[KC_STAT_STOP_USER_IO]		= "stop_user_io",
+	[KC_STAT_STOP_IOPL]		= "stop_iopl",
 };
 
 static int kc_stats_show(struct seq_file *m, void *unused)
@@ -40,7 +58,33 @@ static int kc_stats_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
-static int kc_stats_open(struct inode *inode, struct file *file)
+static int kc_blocks_show(struct seq_file *m, void *unused)
+{
+	kc_table_show(m->private, m);
+	return 0;
+}
+
+static int kc_mode_show(struct seq_file *m, void *unused)
+{
+	struct kc_vm *vm = m->private;
+
+	seq_printf(m, "%s%s\n", kc_mode_name(kc_vm_mode(vm)),
+		   READ_ONCE(vm->mode) < 0 ? " (default)" : "");
+	return 0;
+}
+
+static int kc_extent_show(struct seq_file *m, void *unused)
+{
+	struct kc_vm *vm = m->private;
+
+	seq_printf(m, "%u%s\n", kc_vm_extent(vm),
+		   READ_ONCE(vm->extent) ? "" : " (default)");
+	return 0;
+}
+
+/* Open a seq_file of @vm, holding a reference to the VM while open. */
+static int kc_open(struct inode *inode, struct file *file,
+		   int (*show)(struct seq_file *, void *))
 {
 	struct kc_vm *vm = inode->i_private;
 	int r;
@@ -48,13 +92,13 @@ static int kc_stats_open(struct inode *inode, struct file *file)
 	if (!kvm_get_kvm_safe(vm->kvm))
 		return -ENOENT;
 
-	r = single_open(file, kc_stats_show, vm);
+	r = single_open(file, show, vm);
 	if (r)
 		kvm_put_kvm(vm->kvm);
 	return r;
 }
 
-static int kc_stats_release(struct inode *inode, struct file *file)
+static int kc_release(struct inode *inode, struct file *file)
 {
 	struct kc_vm *vm = inode->i_private;
 	struct kvm *kvm = vm->kvm;
@@ -66,13 +110,86 @@ static int kc_stats_release(struct inode *inode, struct file *file)
 	return r;
 }
 
-static const struct file_operations kc_stats_fops = {
-	.owner = THIS_MODULE,
-	.open = kc_stats_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = kc_stats_release,
-};
+static int kc_stats_open(struct inode *inode, struct file *file)
+{
+	return kc_open(inode, file, kc_stats_show);
+}
+
+static int kc_blocks_open(struct inode *inode, struct file *file)
+{
+	return kc_open(inode, file, kc_blocks_show);
+}
+
+static int kc_mode_open(struct inode *inode, struct file *file)
+{
+	return kc_open(inode, file, kc_mode_show);
+}
+
+static int kc_extent_open(struct inode *inode, struct file *file)
+{
+	return kc_open(inode, file, kc_extent_show);
+}
+
+/* Copy a short value written by the user, NUL-terminated. */
+static int kc_copy_value(char *buf, size_t size, const char __user *ubuf,
+			 size_t len)
+{
+	if (!len || len >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	return 0;
+}
+
+static ssize_t kc_mode_write(struct file *file, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	struct kc_vm *vm = ((struct seq_file *)file->private_data)->private;
+	char buf[16];
+	int mode, r;
+
+	r = kc_copy_value(buf, sizeof(buf), ubuf, len);
+	if (r)
+		return r;
+	mode = sysfs_streq(buf, "default") ? -1 : kc_parse_mode(buf);
+	if (mode == -EINVAL)
+		return -EINVAL;
+	WRITE_ONCE(vm->mode, mode);
+	return len;
+}
+
+static ssize_t kc_extent_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	struct kc_vm *vm = ((struct seq_file *)file->private_data)->private;
+	unsigned int extent = 0;
+	char buf[16];
+	int r;
+
+	r = kc_copy_value(buf, sizeof(buf), ubuf, len);
+	if (r)
+		return r;
+	if (!sysfs_streq(buf, "0") && kc_parse_extent(buf, &extent))
+		return -EINVAL;
+	WRITE_ONCE(vm->extent, extent);
+	return len;
+}
+
+#define KC_FOPS(name, ...)					\
+static const struct file_operations kc_##name##_fops = {	\
+	.owner = THIS_MODULE,					\
+	.open = kc_##name##_open,				\
+	.read = seq_read,					\
+	.llseek = seq_lseek,					\
+	.release = kc_release,					\
+	__VA_ARGS__						\
+}
+
+KC_FOPS(stats);
+KC_FOPS(blocks);
+KC_FOPS(mode, .write = kc_mode_write);
+KC_FOPS(extent, .write = kc_extent_write);
 
 void kc_debugfs_create_vm(struct kc_vm *vm)
 {
@@ -83,6 +200,9 @@ void kc_debugfs_create_vm(struct kc_vm *vm)
 
 	vm->debugfs = debugfs_create_dir("kvm_coalesce", parent);
 	debugfs_create_file("stats", 0444, vm->debugfs, vm, &kc_stats_fops);
+	debugfs_create_file("blocks", 0444, vm->debugfs, vm, &kc_blocks_fops);
+	debugfs_create_file("mode", 0644, vm->debugfs, vm, &kc_mode_fops);
+	debugfs_create_file("extent", 0644, vm->debugfs, vm, &kc_extent_fops);
 }
 
 void kc_debugfs_remove_vm(struct kc_vm *vm)

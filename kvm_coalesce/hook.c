@@ -1,28 +1,244 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Glue between KVM's I/O exit hooks and kvm_coalesce.
+ * Glue between KVM's I/O exit hooks and kvm_coalesce, and the three ways
+ * of using the block table (the modes).
  *
  * KVM offers every port I/O exit and every emulated MMIO fault of a TDP
  * guest to these callbacks before handling it (asm/kvm_io_exit.h).  They
- * run in vCPU context, under KVM's I/O exit SRCU, and return false for
- * exits they leave to KVM.
+ * run in vCPU context, under KVM's I/O exit SRCU and kvm->srcu, and
+ * return false for exits they leave to KVM, having changed nothing.
+ *
+ * In every mode a stored block runs only after its code was compared
+ * byte for byte with the guest's code at this exit, so stale code never
+ * runs.
  */
 #include <linux/kvm_host.h>
 #include <linux/module.h>
 
 #include "kvm_coalesce.h"
 
+/* Run the first @n instructions of @blk; account for the result. */
+static bool kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+		   const struct kc_block *blk, unsigned int n, int *ret)
+{
+	if (!kc_exec(vm, vcpu, blk, n))
+		return false;
+
+	kc_stat_inc(vm, KC_STAT_HANDLED);
+	*ret = 1;
+	return true;
+}
+
+/* Scan the code at this exit; counts the scan and singular results. */
+static struct kc_block *kc_scan_code(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+				     struct kc_code *code)
+{
+	struct kc_block *blk;
+
+	if (kc_read(vcpu, code, KC_WINDOW_BYTES))
+		return NULL;
+	blk = kc_scan(code, kc_vm_extent(vm));
+	kc_stat_inc(vm, KC_STAT_SCANS);
+	if (!blk)
+		return NULL;
+	blk->gpa = code->gpa;
+	blk->hash = kc_block_hash(vm, blk->bytes, blk->len, blk->gpa);
+	if (blk->singular)
+		kc_stat_inc(vm, KC_STAT_SINGULAR);
+	return blk;
+}
+
+enum kc_lookup {
+	KC_ABSENT,		/* no block for the address */
+	KC_STALE,		/* a block whose code changed: dropped */
+	KC_FOUND,
+};
+
+/*
+ * Look up the block for this exit's address, with a reference.  It is
+ * found if it was scanned with the current extent (else it is dropped
+ * and reported absent) and its code is the code at this exit: compared
+ * byte for byte, after the keyed hashes when @hash is set.
+ */
+static enum kc_lookup kc_lookup(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+				struct kc_code *code, bool hash,
+				struct kc_block **blkp)
+{
+	struct kc_block *blk = kc_table_get(vm, code->gpa);
+	bool same;
+
+	if (!blk) {
+		kc_stat_inc(vm, KC_STAT_TABLE_MISSES);
+		return KC_ABSENT;
+	}
+	if (blk->extent != kc_vm_extent(vm)) {
+		kc_stat_inc(vm, KC_STAT_TABLE_MISSES);
+		kc_table_remove(vm, blk);
+		kc_block_put(blk);
+		return KC_ABSENT;
+	}
+	kc_stat_inc(vm, KC_STAT_TABLE_HITS);
+
+	same = !kc_read(vcpu, code, blk->len) && blk->len <= code->len;
+	if (same && hash)
+		same = kc_block_hash(vm, code->bytes, blk->len, code->gpa) ==
+		       blk->hash;
+	if (same)
+		same = !memcmp(blk->bytes, code->bytes, blk->len);
+	if (!same) {
+		kc_stat_inc(vm, KC_STAT_HASH_MISMATCHES);
+		kc_table_remove(vm, blk);
+		kc_block_put(blk);
+		return KC_STALE;
+	}
+	atomic_long_inc(&blk->hits);
+	*blkp = blk;
+	return KC_FOUND;
+}
+
+/*
+ * Figure 5: address in the table and hash matching: run the block, one
+ * instruction if it was singular; address absent: scan, store the block,
+ * singular or not, and run it.  A block whose hash no longer matches is
+ * dropped and only the exiting instruction runs.
+ */
+static bool kc_mode_scan(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+			 struct kc_code *code, int *ret)
+{
+	struct kc_block *blk;
+	unsigned int n;
+	bool handled;
+
+	switch (kc_lookup(vm, vcpu, code, true, &blk)) {
+	case KC_FOUND:
+		n = blk->singular ? 1 : blk->nr_insns;
+		break;
+	case KC_STALE:
+		blk = kc_scan_code(vm, vcpu, code);
+		if (!blk)
+			return false;
+		n = 1;
+		break;
+	default:
+		blk = kc_scan_code(vm, vcpu, code);
+		if (!blk)
+			return false;
+		blk->confirmed = true;
+		kc_table_insert(vm, blk);
+		n = blk->singular ? 1 : blk->nr_insns;
+		break;
+	}
+	handled = kc_run(vm, vcpu, blk, n, ret);
+	kc_block_put(blk);
+	return handled;
+}
+
+/*
+ * Figure 6: scan at every exit; a block runs only if its hash was in the
+ * table already, i.e. on its second sighting.  The first sighting stores
+ * the hash and runs only the exiting instruction.
+ */
+static bool kc_mode_confirm(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+			    struct kc_code *code, int *ret)
+{
+	struct kc_block *blk, *old;
+	unsigned int n = 1;
+	bool handled;
+
+	blk = kc_scan_code(vm, vcpu, code);
+	if (!blk)
+		return false;
+
+	if (!blk->singular) {
+		old = kc_table_get(vm, code->gpa);
+		if (old && old->hash == blk->hash && old->len == blk->len &&
+		    old->extent == blk->extent &&
+		    !memcmp(old->bytes, blk->bytes, blk->len)) {
+			kc_stat_inc(vm, KC_STAT_TABLE_HITS);
+			atomic_long_inc(&old->hits);
+			n = blk->nr_insns;
+		} else {
+			kc_stat_inc(vm, KC_STAT_TABLE_MISSES);
+			if (old) {
+				kc_stat_inc(vm, KC_STAT_HASH_MISMATCHES);
+				kc_table_remove(vm, old);
+			}
+			kc_table_insert(vm, blk);
+		}
+		if (old)
+			kc_block_put(old);
+	}
+	handled = kc_run(vm, vcpu, blk, n, ret);
+	kc_block_put(blk);
+	return handled;
+}
+
+/*
+ * Figure 7: the hashed physical address finds the stored block, which
+ * runs without a scan; a miss scans, stores a block with more than one
+ * I/O instruction and runs it.  A singular access is not stored.
+ */
+static bool kc_mode_addr(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+			 struct kc_code *code, int *ret)
+{
+	struct kc_block *blk;
+	unsigned int n;
+	bool handled;
+
+	if (kc_lookup(vm, vcpu, code, false, &blk) != KC_FOUND) {
+		blk = kc_scan_code(vm, vcpu, code);
+		if (!blk)
+			return false;
+		blk->confirmed = true;
+		if (!blk->singular)
+			kc_table_insert(vm, blk);
+	}
+	n = blk->singular ? 1 : blk->nr_insns;
+	handled = kc_run(vm, vcpu, blk, n, ret);
+	kc_block_put(blk);
+	return handled;
+}
+
+static bool kc_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+			enum kc_mode mode, int *ret)
+{
+	struct kc_code code;
+	bool handled = false;
+
+	if (kc_vcpu_can_run(vcpu) && !kc_translate(vcpu, &code)) {
+		switch (mode) {
+		case KC_MODE_SCAN:
+			handled = kc_mode_scan(vm, vcpu, &code, ret);
+			break;
+		case KC_MODE_CONFIRM:
+			handled = kc_mode_confirm(vm, vcpu, &code, ret);
+			break;
+		default:
+			handled = kc_mode_addr(vm, vcpu, &code, ret);
+			break;
+		}
+	}
+	if (!handled)
+		kc_stat_inc(vm, KC_STAT_DECLINED);
+	return handled;
+}
+
 static bool kc_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 		   bool in, bool string, int *ret)
 {
 	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
+	enum kc_mode mode;
 
 	if (!vm)
 		return false;
 
 	kc_stat_inc(vm, KC_STAT_EXITS);
 	kc_stat_inc(vm, string ? KC_STAT_STRING_PIO_EXITS : KC_STAT_PIO_EXITS);
-	return false;
+
+	mode = kc_vm_mode(vm);
+	if (mode == KC_MODE_OFF || string)
+		return false;
+	return kc_coalesce(vm, vcpu, mode, ret);
 }
 
 static bool kc_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, u64 error_code,

@@ -3,30 +3,50 @@
  * kvm_coalesce: execute bursts of guest I/O instructions in one VM exit.
  *
  * Internal interfaces between the units of the module: parameters
- * (main.c), per-VM state (vm.c), the KVM hook glue (hook.c) and debugfs
- * (debugfs.c).
+ * (main.c), per-VM state (vm.c), the KVM hook glue and the modes
+ * (hook.c), fetching and scanning guest code (scan.c), the block table
+ * (table.c), the block executor (exec.c) and debugfs (debugfs.c).
  */
 #ifndef KVM_COALESCE_H
 #define KVM_COALESCE_H
 
 #include <linux/list.h>
 #include <linux/percpu.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
+#include <linux/siphash.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <asm/kvm_io_exit.h>
 
+#include "alu.h"
+
 struct dentry;
 struct kvm;
+struct kvm_vcpu;
 
-/* What the module does with an I/O exit; see Documentation/. */
+/* What the module does with an I/O exit; see Documentation/design.rst. */
 enum kc_mode {
 	KC_MODE_OFF,		/* count exits, let KVM handle them */
+	KC_MODE_SCAN,		/* Figure 5: table by address, hash checked */
+	KC_MODE_CONFIRM,	/* Figure 6: run a block on its second sighting */
+	KC_MODE_ADDR,		/* Figure 7: table by hashed address */
 	KC_NR_MODES,
 };
 
-/* Bounds of the scan extent, in instructions. */
+/* Bounds of the scan extent: instructions looked at after the exiting one. */
 #define KC_EXTENT_MIN		1
-#define KC_EXTENT_MAX		256
-#define KC_EXTENT_DEFAULT	16
+#define KC_EXTENT_MAX		64
+#define KC_EXTENT_DEFAULT	32
+
+/*
+ * Guest code is read at most this far from the exiting instruction, and
+ * never past the end of its page, so a block lies in one guest page.
+ */
+#define KC_WINDOW_BYTES		256
+
+/* Most blocks a VM's table holds; the oldest is evicted beyond. */
+#define KC_TABLE_MAX		4096
 
 /* Per-VM event counters; names in debugfs.c. */
 enum kc_stat {
@@ -34,15 +54,96 @@ enum kc_stat {
 	KC_STAT_PIO_EXITS,	/* ... of which IN/OUT */
 	KC_STAT_STRING_PIO_EXITS, /* ... of which INS/OUTS */
 	KC_STAT_MMIO_EXITS,	/* ... of which emulated MMIO faults */
-	KC_STAT_BLOCKS,		/* blocks executed */
+	KC_STAT_HANDLED,	/* exits the module handled */
+	KC_STAT_BLOCKS,		/* blocks of more than one instruction run */
 	KC_STAT_INSNS,		/* instructions executed by the module */
-	KC_STAT_TABLE_HITS,	/* block table lookups that found a block */
+	KC_STAT_IO,		/* I/O accesses executed by the module */
+	KC_STAT_IO_COALESCED,	/* ... beyond the one that caused the exit */
+	KC_STAT_SCANS,		/* instruction stream scans */
+	KC_STAT_SINGULAR,	/* scans that found no second I/O */
+	KC_STAT_TABLE_HITS,	/* table lookups that found the address */
 	KC_STAT_TABLE_MISSES,	/* ... that did not */
+	KC_STAT_TABLE_EVICTIONS, /* blocks evicted from a full table */
+	KC_STAT_HASH_MISMATCHES, /* stored blocks whose code changed */
+	KC_STAT_DECLINED,	/* exits left to KVM: vCPU state, code, device */
+	KC_STAT_STOP_EVENT,	/* blocks cut short: pending event or signal */
+	KC_STAT_STOP_USER_IO,	/* ... I/O no in-kernel device accepted */
+	KC_STAT_STOP_IOPL,	/* ... I/O not allowed at the guest's CPL */
 	KC_NR_STATS,
 };
 
 struct kc_stats {
 	u64 count[KC_NR_STATS];
+};
+
+/* A register or immediate operand of a decoded instruction. */
+struct kc_opnd {
+	u8 reg;			/* VCPU_REGS_* */
+	bool hi8;		/* AH, CH, DH or BH */
+};
+
+enum kc_op {
+	KC_OP_NOP,
+	KC_OP_MOV,		/* dst = src or imm */
+	KC_OP_MOVZX,		/* dst = zero-extended src */
+	KC_OP_MOVSX,		/* dst = sign-extended src */
+	KC_OP_ALU,		/* dst = dst <sub> (src or imm): enum kc_alu */
+	KC_OP_UNARY,		/* dst = <sub> dst: enum kc_unary */
+	KC_OP_SHIFT,		/* dst = dst <sub> (imm or CL): enum kc_shift */
+	KC_OP_JCC,		/* forward jump if condition <sub> holds */
+	KC_OP_IN,
+	KC_OP_OUT,
+};
+
+/* KC_OP_JCC condition: the x86 condition code, or this for JMP. */
+#define KC_CC_ALWAYS		16
+
+/* One decoded instruction, in the form the executor runs. */
+struct kc_insn {
+	u8 op;			/* enum kc_op */
+	u8 sub;			/* operation or condition, by op */
+	u8 len;			/* bytes */
+	u8 size;		/* operand size in bytes */
+	u8 src_size;		/* MOVZX/MOVSX source size */
+	bool has_src;		/* src is a register, else imm is the source */
+	bool port_dx;		/* IN/OUT: port in DX, else in imm */
+	struct kc_opnd dst, src;
+	s64 imm;		/* immediate, shift count, jump displacement */
+};
+
+/* Guest code at the exiting instruction, as read at this exit. */
+struct kc_code {
+	unsigned long rip;
+	gpa_t gpa;
+	unsigned int len;	/* bytes read so far */
+	u8 bytes[KC_WINDOW_BYTES];
+};
+
+/*
+ * A block: the exiting instruction through the last I/O instruction
+ * found within the extent, with the instructions between them.
+ *
+ * Lifetime: inserted in its VM's table with one reference, taken by
+ * lookups with refcount_inc_not_zero() under RCU and held while the
+ * block runs, since running it may sleep.  Removal drops the table's
+ * reference; the last reference frees it after an RCU grace period.
+ */
+struct kc_block {
+	struct rhash_head node;	/* in kc_vm.table, keyed by gpa */
+	struct list_head lru;	/* in kc_vm.blocks, oldest first */
+	struct rcu_head rcu;
+	refcount_t ref;
+	gpa_t gpa;		/* of the exiting instruction */
+	u64 hash;		/* siphash of the bytes and gpa, per-VM key */
+	atomic_long_t hits;
+	u16 len;		/* bytes */
+	u16 nr_insns;
+	u16 nr_io;
+	u8 extent;		/* the extent it was scanned with */
+	bool singular;		/* one I/O instruction only */
+	bool confirmed;		/* seen twice (confirm mode) */
+	u8 *bytes;		/* the block's code, after insns[] */
+	struct kc_insn insns[];
 };
 
 /*
@@ -56,18 +157,42 @@ struct kc_vm {
 	struct kvm *kvm;
 	struct kc_stats __percpu *stats;
 	struct dentry *debugfs;	/* NULL when KVM has no debugfs for the VM */
+
+	/* Per-VM overrides of the parameters; negative or 0: use those. */
+	int mode;
+	unsigned int extent;
+
+	/*
+	 * The block table: readers look blocks up under RCU; insertion and
+	 * removal, and the eviction list, are under table_lock.
+	 */
+	struct rhashtable table;
+	struct list_head blocks;	/* oldest first, under table_lock */
+	unsigned int nr_blocks;		/* under table_lock */
+	spinlock_t table_lock;		/* serializes table writers */
+	siphash_key_t hash_key;		/* random, per VM: for kc_block_hash() */
 };
 
 /* main.c: module parameters, read locklessly at each exit */
 enum kc_mode kc_param_mode(void);
 unsigned int kc_param_extent(void);
+int kc_parse_mode(const char *val);
+int kc_parse_extent(const char *val, unsigned int *extent);
+const char *kc_mode_name(enum kc_mode mode);
 
 /* vm.c */
 struct kc_vm *kc_vm_get(struct kvm *kvm);
+enum kc_mode kc_vm_mode(struct kc_vm *vm);
+unsigned int kc_vm_extent(struct kc_vm *vm);
 
 static inline void kc_stat_inc(struct kc_vm *vm, enum kc_stat stat)
 {
 	this_cpu_inc(vm->stats->count[stat]);
+}
+
+static inline void kc_stat_add(struct kc_vm *vm, enum kc_stat stat, u64 n)
+{
+	this_cpu_add(vm->stats->count[stat], n);
 }
 
 u64 kc_stat_read(struct kc_vm *vm, enum kc_stat stat);
@@ -75,6 +200,28 @@ u64 kc_stat_read(struct kc_vm *vm, enum kc_stat stat);
 /* hook.c */
 int kc_hook_register(void);
 void kc_hook_unregister(void);
+
+/* scan.c */
+bool kc_vcpu_can_run(struct kvm_vcpu *vcpu);
+int kc_translate(struct kvm_vcpu *vcpu, struct kc_code *code);
+int kc_read(struct kvm_vcpu *vcpu, struct kc_code *code, unsigned int len);
+struct kc_block *kc_scan(const struct kc_code *code, unsigned int extent);
+
+/* table.c */
+int kc_table_init(struct kc_vm *vm);
+void kc_table_destroy(struct kc_vm *vm);
+u64 kc_block_hash(struct kc_vm *vm, const u8 *bytes, unsigned int len,
+		  gpa_t gpa);
+struct kc_block *kc_table_get(struct kc_vm *vm, gpa_t gpa);
+void kc_table_insert(struct kc_vm *vm, struct kc_block *blk);
+void kc_table_remove(struct kc_vm *vm, struct kc_block *blk);
+void kc_table_flush(struct kc_vm *vm);
+void kc_block_put(struct kc_block *blk);
+void kc_table_show(struct kc_vm *vm, struct seq_file *m);
+
+/* exec.c */
+int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+	    const struct kc_block *blk, unsigned int nr_insns);
 
 /* debugfs.c */
 void kc_debugfs_create_vm(struct kc_vm *vm);

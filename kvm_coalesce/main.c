@@ -18,15 +18,42 @@
 
 static const char * const kc_mode_names[KC_NR_MODES] = {
 	[KC_MODE_OFF] = "off",
+	[KC_MODE_SCAN] = "scan",
+	[KC_MODE_CONFIRM] = "confirm",
+	[KC_MODE_ADDR] = "addr",
 };
 
 /* Written by the parameter setters, read locklessly by every exit. */
 static unsigned int kc_mode = KC_MODE_OFF;
 static unsigned int kc_extent = KC_EXTENT_DEFAULT;
 
-static int kc_mode_set(const char *val, const struct kernel_param *kp)
+/* A mode's index, or -EINVAL; trailing newline allowed. */
+int kc_parse_mode(const char *val)
 {
 	int mode = sysfs_match_string(kc_mode_names, val);
+
+	return mode < 0 ? -EINVAL : mode;
+}
+
+const char *kc_mode_name(enum kc_mode mode)
+{
+	return kc_mode_names[mode];
+}
+
+/* An extent within bounds, or -EINVAL. */
+int kc_parse_extent(const char *val, unsigned int *extent)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v < KC_EXTENT_MIN || v > KC_EXTENT_MAX)
+		return -EINVAL;
+	*extent = v;
+	return 0;
+}
+
+static int kc_mode_set(const char *val, const struct kernel_param *kp)
+{
+	int mode = kc_parse_mode(val);
 
 	if (mode < 0)
 		return -EINVAL;
@@ -45,14 +72,13 @@ static const struct kernel_param_ops kc_mode_ops = {
 	.get = kc_mode_get,
 };
 module_param_cb(mode, &kc_mode_ops, NULL, 0644);
-MODULE_PARM_DESC(mode, "What to do with I/O exits: off (count them only)");
+MODULE_PARM_DESC(mode, "What to do with I/O exits: off, scan, confirm, addr");
 
 static int kc_extent_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned int extent;
 
-	if (kstrtouint(val, 0, &extent) ||
-	    extent < KC_EXTENT_MIN || extent > KC_EXTENT_MAX)
+	if (kc_parse_extent(val, &extent))
 		return -EINVAL;
 
 	WRITE_ONCE(kc_extent, extent);

@@ -16,6 +16,7 @@
 
 static void kc_vm_free(struct kc_vm *vm)
 {
+	kc_table_destroy(vm);
 	free_percpu(vm->stats);
 	kfree(vm);
 }
@@ -45,7 +46,13 @@ static struct kc_vm *kc_vm_create(struct kvm *kvm)
 		kfree(vm);
 		return NULL;
 	}
+	if (kc_table_init(vm)) {
+		free_percpu(vm->stats);
+		kfree(vm);
+		return NULL;
+	}
 	vm->kvm = kvm;
+	vm->mode = -1;
 	vm->hook.release = kc_vm_release;
 
 	attached = kvm_io_exit_attach_vm(kvm, &vm->hook);
@@ -72,6 +79,22 @@ struct kc_vm *kc_vm_get(struct kvm *kvm)
 		return container_of(hook, struct kc_vm, hook);
 
 	return kc_vm_create(kvm);
+}
+
+/* The VM's mode: its debugfs override, else the module parameter. */
+enum kc_mode kc_vm_mode(struct kc_vm *vm)
+{
+	int mode = READ_ONCE(vm->mode);
+
+	return mode < 0 ? kc_param_mode() : mode;
+}
+
+/* The VM's extent: its debugfs override, else the module parameter. */
+unsigned int kc_vm_extent(struct kc_vm *vm)
+{
+	unsigned int extent = READ_ONCE(vm->extent);
+
+	return extent ? extent : kc_param_extent();
 }
 
 u64 kc_stat_read(struct kc_vm *vm, enum kc_stat stat)

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Integer operations of the block executor with their x86 flags.  Pure
+ * functions of their arguments, so that they can be checked against the
+ * CPU in user space (selftests/host/alu_test.c).
+ */
+#ifndef KVM_COALESCE_ALU_H
+#define KVM_COALESCE_ALU_H
+
+#include <linux/types.h>
+
+/* The x86 encoding of the 80-83 group, and TEST. */
+enum kc_alu {
+	KC_ALU_ADD, KC_ALU_OR, KC_ALU_ADC, KC_ALU_SBB,
+	KC_ALU_AND, KC_ALU_SUB, KC_ALU_XOR, KC_ALU_CMP,
+	KC_ALU_TEST,
+};
+
+enum kc_unary { KC_UN_INC, KC_UN_DEC, KC_UN_NOT, KC_UN_NEG };
+
+/* The x86 encoding of the C0/C1/D0-D3 group. */
+enum kc_shift { KC_SH_SHL = 4, KC_SH_SHR = 5, KC_SH_SAR = 7 };
+
+/*
+ * Each returns the result of the operation on operands of @size bytes
+ * (1, 2, 4 or 8) and updates the arithmetic flags in *@rflags as the
+ * CPU does.  Flags the architecture leaves undefined get a fixed value:
+ * AF is cleared by logical operations and shifts, OF by shifts of more
+ * than one bit.
+ */
+u64 kc_alu_op(u8 op, int size, u64 a, u64 b, unsigned long *rflags);
+u64 kc_unary_op(u8 op, int size, u64 a, unsigned long *rflags);
+u64 kc_shift_op(u8 op, int size, u64 a, u8 count, unsigned long *rflags);
+
+#endif /* KVM_COALESCE_ALU_H */

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Block executor: run a block's decoded instructions directly on the
+ * vCPU's state, during the exit that the block's first instruction
+ * caused.
+ *
+ * Registers are read once through KVM's register cache and written back
+ * once, with RIP after the last instruction executed.  Arithmetic and
+ * its flags are computed by alu.c.  Port I/O goes through
+ * KVM's PIO bus, i.e. to the in-kernel devices only.
+ *
+ * Execution stops, leaving the guest to resume natively at the next
+ * instruction, when the vCPU has an event to inject or a signal pending
+ * (so that an interrupt an OUT made deliverable is taken where the
+ * guest's CPU would take it), at an I/O access no in-kernel device
+ * accepts, and at an I/O instruction the guest's CPL may not execute.
+ */
+#include <linux/kvm_host.h>
+#include <linux/sched/signal.h>
+
+#include "kvm_cache_regs.h"
+#include "lapic.h"
+
+#include "kvm_coalesce.h"
+
+#define KC_NR_GPRS	16
+
+/* The guest state a block works on, loaded once and written back once. */
+struct kc_state {
+	unsigned long gpr[KC_NR_GPRS];
+	unsigned long rflags;
+	u16 dirty;		/* registers written */
+	int cpl;
+};
+
+static u64 kc_mask(int size)
+{
+	return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static u64 kc_get(const struct kc_state *s, struct kc_opnd o, int size)
+{
+	u64 v = s->gpr[o.reg];
+
+	if (o.hi8)
+		v >>= 8;
+	return v & kc_mask(size);
+}
+
+/* Writes of 32 bits zero-extend; 8 and 16 bits keep the rest. */
+static void kc_set(struct kc_state *s, struct kc_opnd o, int size, u64 v)
+{
+	unsigned long *r = &s->gpr[o.reg];
+
+	if (size == 1 && o.hi8)
+		*r = (*r & ~0xff00ul) | ((v & 0xff) << 8);
+	else if (size == 4)
+		*r = (u32)v;
+	else
+		*r = (*r & ~kc_mask(size)) | (v & kc_mask(size));
+	s->dirty |= BIT(o.reg);
+}
+
+static u64 kc_sign_extend(u64 v, int size)
+{
+	int shift = 64 - size * 8;
+
+	return (u64)((s64)(v << shift) >> shift);
+}
+
+static u64 kc_src(const struct kc_state *s, const struct kc_insn *k)
+{
+	if (k->has_src)
+		return kc_get(s, k->src, k->size);
+	return (u64)k->imm & kc_mask(k->size);
+}
+
+static void kc_exec_alu(struct kc_state *s, const struct kc_insn *k)
+{
+	u64 r;
+
+	r = kc_alu_op(k->sub, k->size, kc_get(s, k->dst, k->size),
+		      kc_src(s, k), &s->rflags);
+	if (k->sub != KC_ALU_CMP && k->sub != KC_ALU_TEST)
+		kc_set(s, k->dst, k->size, r);
+}
+
+static void kc_exec_unary(struct kc_state *s, const struct kc_insn *k)
+{
+	kc_set(s, k->dst, k->size,
+	       kc_unary_op(k->sub, k->size, kc_get(s, k->dst, k->size),
+			   &s->rflags));
+}
+
+static void kc_exec_shift(struct kc_state *s, const struct kc_insn *k)
+{
+	u8 count = k->has_src ? (u8)s->gpr[VCPU_REGS_RCX] : (u8)k->imm;
+
+	kc_set(s, k->dst, k->size,
+	       kc_shift_op(k->sub, k->size, kc_get(s, k->dst, k->size), count,
+			   &s->rflags));
+}
+
+/* Whether condition @cc (the low nibble of Jcc's opcode) holds. */
+static bool kc_cond(u8 cc, unsigned long fl)
+{
+	bool cf = fl & X86_EFLAGS_CF, zf = fl & X86_EFLAGS_ZF;
+	bool sf = fl & X86_EFLAGS_SF, of = fl & X86_EFLAGS_OF;
+	bool pf = fl & X86_EFLAGS_PF;
+	const bool cond[8] = {
+		of,			/* O */
+		cf,			/* B */
+		zf,			/* E */
+		cf || zf,		/* BE */
+		sf,			/* S */
+		pf,			/* P */
+		sf != of,		/* L */
+		zf || sf != of,		/* LE */
+	};
+
+	if (cc == KC_CC_ALWAYS)
+		return true;
+	return cond[cc >> 1] != (cc & 1);
+}
+
+/*
+ * IN or OUT through the PIO bus.  Returns 0, or -EOPNOTSUPP if no
+ * in-kernel device takes the port, in which case nothing happened.
+ */
+static int kc_exec_io(struct kvm_vcpu *vcpu, struct kc_state *s,
+		      const struct kc_insn *k)
+{
+	u16 port = k->port_dx ? (u16)s->gpr[VCPU_REGS_RDX] : (u8)k->imm;
+	struct kc_opnd rax = { .reg = VCPU_REGS_RAX };
+	u64 val = 0;
+
+	if (k->op == KC_OP_OUT) {
+		val = kc_get(s, rax, k->size);
+		return kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, k->size, &val);
+	}
+	if (kvm_io_bus_read(vcpu, KVM_PIO_BUS, port, k->size, &val))
+		return -EOPNOTSUPP;
+	kc_set(s, rax, k->size, val);
+	return 0;
+}
+
+static bool kc_io_allowed(const struct kc_state *s)
+{
+	return s->cpl <= ((s->rflags & X86_EFLAGS_IOPL) >> X86_EFLAGS_IOPL_BIT);
+}
+
+static void kc_load(struct kvm_vcpu *vcpu, struct kc_state *s)
+{
+	int i;
+
+	for (i = 0; i < KC_NR_GPRS; i++)
+		s->gpr[i] = kvm_register_read_raw(vcpu, i);
+	s->rflags = kvm_get_rflags(vcpu);
+	s->dirty = 0;
+	s->cpl = kvm_x86_call(get_cpl)(vcpu);
+}
+
+static void kc_store(struct kvm_vcpu *vcpu, struct kc_state *s,
+		     unsigned long rflags, unsigned long rip)
+{
+	int i;
+
+	for (i = 0; i < KC_NR_GPRS; i++) {
+		if (s->dirty & BIT(i))
+			kvm_register_write_raw(vcpu, i, s->gpr[i]);
+	}
+	if (s->rflags != rflags)
+		kvm_set_rflags(vcpu, s->rflags);
+	kvm_rip_write(vcpu, rip);
+}
+
+/*
+ * Whether an event may be delivered before the next instruction, so that
+ * an interrupt an OUT made deliverable is taken where the guest's CPU
+ * would take it.  KVM asks for event processing (KVM_REQ_EVENT) more
+ * often than an event is deliverable, e.g. after every write to the
+ * 8259; with IF clear only NMIs, SMIs, INIT/SIPI and exceptions can be.
+ */
+static bool kc_event_pending(struct kvm_vcpu *vcpu, const struct kc_state *s)
+{
+	if (!kvm_test_request(KVM_REQ_EVENT, vcpu))
+		return false;
+	if (s->rflags & X86_EFLAGS_IF)
+		return true;
+	return vcpu->arch.nmi_pending || atomic_read(&vcpu->arch.nmi_queued) ||
+	       vcpu->arch.smi_pending || vcpu->arch.exception.pending ||
+	       vcpu->arch.exception_vmexit.pending ||
+	       kvm_apic_has_pending_init_or_sipi(vcpu);
+}
+
+/*
+ * Whether to stop before the next instruction: for a deliverable event,
+ * and for a signal, as KVM's own loop over invalid guest state (vmx.c)
+ * does.  A reschedule request does not stop the block: rescheduling
+ * here is as invisible to the guest as the preemption of any exit
+ * handler, and stopping would only add an exit.
+ */
+static bool kc_vcpu_interrupted(struct kvm_vcpu *vcpu, const struct kc_state *s)
+{
+	cond_resched();
+	return kc_event_pending(vcpu, s) || signal_pending(current);
+}
+
+/*
+ * Execute the first @nr_insns instructions of @blk, starting at RIP.
+ * Returns how many ran; 0 if the first, the exiting I/O instruction,
+ * could not run in the kernel, in which case nothing changed and the
+ * exit is KVM's to handle.
+ */
+int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+	    const struct kc_block *blk, unsigned int nr_insns)
+{
+	unsigned long rip = kvm_rip_read(vcpu), rflags;
+	unsigned int i = 0, off = 0, nr_io = 0, ran = 0;
+	enum kc_stat stop = KC_NR_STATS;
+	struct kc_state s;
+	u64 target;
+
+	kc_load(vcpu, &s);
+	rflags = s.rflags;
+
+	while (i < nr_insns) {
+		const struct kc_insn *k = &blk->insns[i];
+
+		if (ran && kc_vcpu_interrupted(vcpu, &s)) {
+			stop = KC_STAT_STOP_EVENT;
+			break;
+		}
+
+		switch (k->op) {
+		case KC_OP_IN:
+		case KC_OP_OUT:
+			/* The CPU checked the exiting one before the exit. */
+			if (ran && !kc_io_allowed(&s)) {
+				stop = KC_STAT_STOP_IOPL;
+				goto out;
+			}
+			if (kc_exec_io(vcpu, &s, k)) {
+				stop = KC_STAT_STOP_USER_IO;
+				goto out;
+			}
+			nr_io++;
+			break;
+		case KC_OP_MOV:
+			kc_set(&s, k->dst, k->size, kc_src(&s, k));
+			break;
+		case KC_OP_MOVZX:
+			kc_set(&s, k->dst, k->size, kc_get(&s, k->src, k->src_size));
+			break;
+		case KC_OP_MOVSX:
+			kc_set(&s, k->dst, k->size,
+			       kc_sign_extend(kc_get(&s, k->src, k->src_size),
+					      k->src_size));
+			break;
+		case KC_OP_ALU:
+			kc_exec_alu(&s, k);
+			break;
+		case KC_OP_UNARY:
+			kc_exec_unary(&s, k);
+			break;
+		case KC_OP_SHIFT:
+			kc_exec_shift(&s, k);
+			break;
+		case KC_OP_JCC:
+			if (kc_cond(k->sub, s.rflags)) {
+				ran++;
+				target = (u64)off + k->len + k->imm;
+				/* Skip to the target, or leave the block there. */
+				for (off += k->len, i++; i < nr_insns && off < target;
+				     off += blk->insns[i++].len)
+					;
+				if (off != target) {
+					off = target;
+					goto out;
+				}
+				continue;
+			}
+			break;
+		case KC_OP_NOP:
+			break;
+		}
+		ran++;
+		off += k->len;
+		i++;
+	}
+out:
+	if (!ran)
+		return 0;
+
+	kc_store(vcpu, &s, rflags, rip + off);
+	kc_stat_add(vm, KC_STAT_INSNS, ran);
+	kc_stat_add(vm, KC_STAT_IO, nr_io);
+	kc_stat_add(vm, KC_STAT_IO_COALESCED, nr_io - 1);
+	if (ran > 1)
+		kc_stat_inc(vm, KC_STAT_BLOCKS);
+	if (stop != KC_NR_STATS)
+		kc_stat_inc(vm, stop);
+	return ran;
+}

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Instruction interpreter and scanning units: read the guest code at the
+ * exiting instruction, decode it with the kernel's x86 instruction
+ * decoder, and group the instructions from the exiting one through the
+ * last I/O instruction within the extent into a block.
+ *
+ * Every byte comes from the guest and is untrusted: the decoder is given
+ * exact buffer bounds, every decoded field is checked against the small
+ * set of register-only instructions the executor supports, and anything
+ * else ends the scan.
+ */
+#include <linux/kvm_host.h>
+#include <linux/slab.h>
+#include <asm/insn.h>
+
+#include "kvm_cache_regs.h"
+#include "x86.h"
+
+#include "kvm_coalesce.h"
+
+/*
+ * Whether the module may run guest instructions at this exit.  Anything
+ * that makes an instruction boundary observable (single-stepping, debug
+ * breakpoints, the STI/MOV SS shadow), that adds a layer of interception
+ * (a nested guest) or another CPU mode (SMM, 16- and 32-bit code) leaves
+ * the exit to KVM.
+ */
+bool kc_vcpu_can_run(struct kvm_vcpu *vcpu)
+{
+	if (vcpu->guest_debug || is_guest_mode(vcpu) ||
+	    (vcpu->arch.hflags & HF_SMM_MASK))
+		return false;
+	if (!is_64_bit_mode(vcpu))
+		return false;
+	if (kvm_get_rflags(vcpu) & X86_EFLAGS_TF)
+		return false;
+	if (kvm_get_dr(vcpu, 7) & DR7_BP_EN_MASK)
+		return false;
+	return !kvm_x86_call(get_interrupt_shadow)(vcpu);
+}
+
+/*
+ * Translate RIP through the guest's page tables, with the permissions of
+ * an instruction fetch at the current CPL.  Nothing is read yet.
+ */
+int kc_translate(struct kvm_vcpu *vcpu, struct kc_code *code)
+{
+	struct kvm_mmu *mmu = vcpu->arch.walk_mmu;
+	struct x86_exception fault;
+	u64 access = PFERR_FETCH_MASK;
+
+	if (kvm_x86_call(get_cpl)(vcpu) == 3)
+		access |= PFERR_USER_MASK;
+
+	/* 64-bit mode: CS has base 0 and no limit. */
+	code->rip = kvm_rip_read(vcpu);
+	code->gpa = mmu->gva_to_gpa(vcpu, mmu, code->rip, access, &fault);
+	code->len = 0;
+	return code->gpa == INVALID_GPA ? -EFAULT : 0;
+}
+
+/*
+ * Read @len bytes of code from RIP, fewer if the page ends first; a
+ * stored block needs only its own length, a scan the whole window.
+ */
+int kc_read(struct kvm_vcpu *vcpu, struct kc_code *code, unsigned int len)
+{
+	len = min3(len, (unsigned int)KC_WINDOW_BYTES,
+		   (unsigned int)(PAGE_SIZE - offset_in_page(code->rip)));
+	if (len <= code->len)
+		return 0;
+	if (kvm_vcpu_read_guest(vcpu, code->gpa + code->len,
+				code->bytes + code->len, len - code->len))
+		return -EFAULT;
+	code->len = len;
+	return 0;
+}
+
+/* Only the operand-size prefix and REX are allowed. */
+static bool kc_prefixes_ok(const struct insn *insn)
+{
+	int i;
+
+	/* No VEX, EVEX or two-byte REX2 (APX) prefix. */
+	if (insn->vex_prefix.nbytes || insn->rex_prefix.nbytes > 1 ||
+	    insn->emulate_prefix_size)
+		return false;
+	for (i = 0; i < insn->prefixes.nbytes && i < 4; i++) {
+		if (insn->prefixes.bytes[i] != 0x66)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A general-purpose register operand.  @rex_bit is the REX bit extending
+ * @reg; without any REX prefix, byte registers 4-7 are AH, CH, DH, BH.
+ */
+static struct kc_opnd kc_reg(const struct insn *insn, int reg, int rex_bit,
+			     int size)
+{
+	u8 rex = insn->rex_prefix.nbytes ? insn->rex_prefix.bytes[0] : 0;
+	struct kc_opnd o = { .reg = reg | ((rex & rex_bit) ? 8 : 0) };
+
+	if (size == 1 && !rex && reg >= 4) {
+		o.reg = reg - 4;
+		o.hi8 = true;
+	}
+	return o;
+}
+
+static struct kc_opnd kc_modrm_reg(const struct insn *insn, int size)
+{
+	return kc_reg(insn, X86_MODRM_REG(insn->modrm.bytes[0]), 4, size);
+}
+
+static struct kc_opnd kc_modrm_rm(const struct insn *insn, int size)
+{
+	return kc_reg(insn, X86_MODRM_RM(insn->modrm.bytes[0]), 1, size);
+}
+
+/* Register-only ModRM: memory operands are not supported yet. */
+static bool kc_modrm_is_reg(const struct insn *insn)
+{
+	return insn->modrm.nbytes &&
+	       X86_MODRM_MOD(insn->modrm.bytes[0]) == 3;
+}
+
+static int kc_decode_io(const struct insn *insn, u8 op, struct kc_insn *k)
+{
+	k->op = (op & 2) ? KC_OP_OUT : KC_OP_IN;
+	k->size = (op & 1) ? min_t(int, insn->opnd_bytes, 4) : 1;
+	k->port_dx = op >= 0xec;
+	k->imm = (u8)insn->immediate.value;
+	return 0;
+}
+
+/* 00-3D: the eight ALU operations on r/m,r; r,r/m; AL/eAX,imm. */
+static int kc_decode_alu(const struct insn *insn, u8 op, struct kc_insn *k)
+{
+	int size = (op & 1) ? insn->opnd_bytes : 1;
+
+	k->op = KC_OP_ALU;
+	k->sub = op >> 3;
+	k->size = size;
+	switch (op & 7) {
+	case 0:
+	case 1:
+		if (!kc_modrm_is_reg(insn))
+			return -EOPNOTSUPP;
+		k->dst = kc_modrm_rm(insn, size);
+		k->src = kc_modrm_reg(insn, size);
+		k->has_src = true;
+		return 0;
+	case 2:
+	case 3:
+		if (!kc_modrm_is_reg(insn))
+			return -EOPNOTSUPP;
+		k->dst = kc_modrm_reg(insn, size);
+		k->src = kc_modrm_rm(insn, size);
+		k->has_src = true;
+		return 0;
+	case 4:
+	case 5:
+		k->dst.reg = VCPU_REGS_RAX;
+		k->imm = insn->immediate.value;
+		return 0;
+	}
+	return -EOPNOTSUPP;
+}
+
+/* Opcodes with a register-form ModRM and a /digit sub-operation. */
+static int kc_decode_group(const struct insn *insn, u8 op, struct kc_insn *k)
+{
+	int size = (op & 1) ? insn->opnd_bytes : 1;
+	int digit = X86_MODRM_REG(insn->modrm.bytes[0]);
+
+	if (!kc_modrm_is_reg(insn))
+		return -EOPNOTSUPP;
+	k->size = size;
+	k->dst = kc_modrm_rm(insn, size);
+	k->imm = insn->immediate.value;
+
+	switch (op) {
+	case 0x80: case 0x81: case 0x83:	/* ALU r/m, imm */
+		k->op = KC_OP_ALU;
+		k->sub = digit;
+		return 0;
+	case 0xc6: case 0xc7:			/* MOV r/m, imm */
+		k->op = KC_OP_MOV;
+		return digit == 0 ? 0 : -EOPNOTSUPP;
+	case 0xf6: case 0xf7:			/* TEST, NOT, NEG */
+		if (digit == 0) {
+			k->op = KC_OP_ALU;
+			k->sub = KC_ALU_TEST;
+			return 0;
+		}
+		if (digit == 2 || digit == 3) {
+			k->op = KC_OP_UNARY;
+			k->sub = digit == 2 ? KC_UN_NOT : KC_UN_NEG;
+			return 0;
+		}
+		return -EOPNOTSUPP;
+	case 0xfe: case 0xff:			/* INC, DEC */
+		if (digit > 1)
+			return -EOPNOTSUPP;
+		k->op = KC_OP_UNARY;
+		k->sub = digit ? KC_UN_DEC : KC_UN_INC;
+		return 0;
+	}
+
+	/* C0, C1: by imm8; D0, D1: by 1; D2, D3: by CL. */
+	if (digit != KC_SH_SHL && digit != KC_SH_SHR && digit != KC_SH_SAR)
+		return -EOPNOTSUPP;
+	k->op = KC_OP_SHIFT;
+	k->sub = digit;
+	if (op == 0xd0 || op == 0xd1)
+		k->imm = 1;
+	else if (op == 0xd2 || op == 0xd3)
+		k->has_src = true;	/* count in CL */
+	else
+		k->imm = (u8)insn->immediate.value;
+	return 0;
+}
+
+static int kc_decode_mov(const struct insn *insn, u8 op, struct kc_insn *k)
+{
+	int size = (op & 1) ? insn->opnd_bytes : 1;
+
+	k->op = KC_OP_MOV;
+	k->size = size;
+	if (!kc_modrm_is_reg(insn))
+		return -EOPNOTSUPP;
+	k->has_src = true;
+	if (op <= 0x89) {
+		k->dst = kc_modrm_rm(insn, size);
+		k->src = kc_modrm_reg(insn, size);
+	} else {
+		k->dst = kc_modrm_reg(insn, size);
+		k->src = kc_modrm_rm(insn, size);
+	}
+	return 0;
+}
+
+static int kc_decode_0f(const struct insn *insn, struct kc_insn *k)
+{
+	u8 op = insn->opcode.bytes[1];
+
+	if (insn->opcode.nbytes != 2)
+		return -EOPNOTSUPP;
+
+	if (op >= 0x80 && op <= 0x8f) {		/* Jcc rel32 */
+		k->op = KC_OP_JCC;
+		k->sub = op & 0xf;
+		k->imm = insn->immediate.value;
+		return 0;
+	}
+	if (op == 0x1f) {			/* NOP r/m */
+		k->op = KC_OP_NOP;
+		return X86_MODRM_REG(insn->modrm.bytes[0]) ? -EOPNOTSUPP : 0;
+	}
+	if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
+		return -EOPNOTSUPP;
+	if (!kc_modrm_is_reg(insn))
+		return -EOPNOTSUPP;
+
+	k->op = (op & 8) ? KC_OP_MOVSX : KC_OP_MOVZX;
+	k->size = insn->opnd_bytes;
+	k->src_size = (op & 1) ? 2 : 1;
+	k->dst = kc_modrm_reg(insn, k->size);
+	k->src = kc_modrm_rm(insn, k->src_size);
+	k->has_src = true;
+	return 0;
+}
+
+/* Translate one decoded instruction; -EOPNOTSUPP if it is not supported. */
+static int kc_decode_insn(const struct insn *insn, struct kc_insn *k)
+{
+	u8 op = insn->opcode.bytes[0];
+	u8 rex = insn->rex_prefix.nbytes ? insn->rex_prefix.bytes[0] : 0;
+
+	memset(k, 0, sizeof(*k));
+	k->len = insn->length;
+	if (!kc_prefixes_ok(insn))
+		return -EOPNOTSUPP;
+
+	if (op < 0x40 && (op & 7) < 6)
+		return kc_decode_alu(insn, op, k);
+	if (op == 0x84 || op == 0x85) {
+		int r = kc_decode_alu(insn, 0x20 | (op & 1), k);
+
+		k->sub = KC_ALU_TEST;
+		return r;
+	}
+	if (op == 0xa8 || op == 0xa9) {
+		int r = kc_decode_alu(insn, 0x24 | (op & 1), k);
+
+		k->sub = KC_ALU_TEST;
+		return r;
+	}
+	if (op >= 0x88 && op <= 0x8b)
+		return kc_decode_mov(insn, op, k);
+	if (op >= 0xb0 && op <= 0xbf) {		/* MOV reg, imm */
+		k->op = KC_OP_MOV;
+		k->size = op >= 0xb8 ? insn->opnd_bytes : 1;
+		k->dst = kc_reg(insn, op & 7, 1, k->size);
+		k->imm = insn->immediate.value;
+		if (k->size == 8)
+			k->imm = (u32)insn->immediate1.value |
+				 ((u64)insn->immediate2.value << 32);
+		return 0;
+	}
+	if (op == 0x90 && !(rex & 1)) {		/* NOP, not XCHG r8, rAX */
+		k->op = KC_OP_NOP;
+		return 0;
+	}
+	if (op == 0xeb || (op >= 0x70 && op <= 0x7f) || op == 0xe9) {
+		k->op = KC_OP_JCC;
+		k->sub = op < 0x80 ? op & 0xf : KC_CC_ALWAYS;
+		k->imm = insn->immediate.value;
+		return 0;
+	}
+	if ((op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef))
+		return kc_decode_io(insn, op, k);
+	if (op == 0x0f)
+		return kc_decode_0f(insn, k);
+	if (op >= 0x80 && op <= 0x83 && op != 0x82)
+		return kc_decode_group(insn, op, k);
+	if (op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xd3) ||
+	    op == 0xc6 || op == 0xc7 || op == 0xf6 || op == 0xf7 ||
+	    op == 0xfe || op == 0xff)
+		return kc_decode_group(insn, op, k);
+	return -EOPNOTSUPP;
+}
+
+static bool kc_is_io(const struct kc_insn *k)
+{
+	return k->op == KC_OP_IN || k->op == KC_OP_OUT;
+}
+
+/*
+ * Cut @n instructions (of @len bytes in all) back to the last I/O
+ * instruction.  Returns the new count, and the length in *@len.
+ */
+static unsigned int kc_trim_to_io(const struct kc_insn *insns,
+				  unsigned int n, unsigned int *len)
+{
+	unsigned int i, off = 0, end = 0, count = 0;
+
+	for (i = 0; i < n; i++) {
+		off += insns[i].len;
+		if (kc_is_io(&insns[i])) {
+			end = off;
+			count = i + 1;
+		}
+	}
+	*len = end;
+	return count;
+}
+
+/*
+ * A jump that is taken ends the block when it leaves it, and otherwise
+ * lands on one of its instructions; cut the block before any jump whose
+ * target inside the block is not an instruction boundary.
+ */
+static unsigned int kc_check_jumps(const struct kc_insn *insns,
+				   unsigned int n, unsigned int len)
+{
+	unsigned int i, j, off, at;
+	u64 target;
+
+	for (i = 0, off = 0; i < n; off += insns[i++].len) {
+		if (insns[i].op != KC_OP_JCC)
+			continue;
+		/* Displacements are never negative here: see kc_scan(). */
+		target = (u64)off + insns[i].len + insns[i].imm;
+		if (target >= len)
+			continue;
+		at = off + insns[i].len;
+		for (j = i + 1; j < n && at < target; j++)
+			at += insns[j].len;
+		if (at != target)
+			return i;
+	}
+	return n;
+}
+
+static struct kc_block *kc_block_alloc(const struct kc_insn *insns,
+				       unsigned int n, const u8 *bytes,
+				       unsigned int len)
+{
+	struct kc_block *blk;
+
+	blk = kmalloc(struct_size(blk, insns, n) + len, GFP_KERNEL_ACCOUNT);
+	if (!blk)
+		return NULL;
+
+	memset(blk, 0, sizeof(*blk));
+	refcount_set(&blk->ref, 1);
+	blk->nr_insns = n;
+	blk->len = len;
+	blk->bytes = (u8 *)&blk->insns[n];
+	memcpy(blk->insns, insns, n * sizeof(*insns));
+	memcpy(blk->bytes, bytes, len);
+	return blk;
+}
+
+/*
+ * Scan the code from the exiting instruction: decode it and up to
+ * @extent more instructions, stopping at the first one the executor does
+ * not support, at a forward jump's impossible target, or at the end of
+ * the code read.  The block runs from the exiting instruction through the
+ * last I/O instruction found.  Returns NULL if the exiting instruction is
+ * not an IN or OUT or memory runs out.
+ */
+struct kc_block *kc_scan(const struct kc_code *code, unsigned int extent)
+{
+	unsigned int n = 0, off = 0, len, nr_io = 0, i;
+	struct kc_block *blk = NULL;
+	struct kc_insn *insns;
+	struct insn insn;
+
+	insns = kmalloc_array(extent + 1, sizeof(*insns), GFP_KERNEL);
+	if (!insns)
+		return NULL;
+
+	while (n <= extent && off < code->len) {
+		if (insn_decode(&insn, code->bytes + off, code->len - off,
+				INSN_MODE_64))
+			break;
+		if (kc_decode_insn(&insn, &insns[n]))
+			break;
+		/* Only forward jumps: a loop is not a burst. */
+		if (insns[n].op == KC_OP_JCC && insns[n].imm < 0)
+			break;
+		off += insns[n++].len;
+	}
+
+	if (!n || !kc_is_io(&insns[0]))
+		goto out;
+
+	n = kc_trim_to_io(insns, n, &len);
+	n = kc_check_jumps(insns, n, len);
+	n = kc_trim_to_io(insns, n, &len);
+	for (i = 0; i < n; i++)
+		nr_io += kc_is_io(&insns[i]);
+
+	blk = kc_block_alloc(insns, n, code->bytes, len);
+	if (blk) {
+		blk->nr_io = nr_io;
+		blk->singular = nr_io == 1;
+		blk->extent = extent;
+	}
+out:
+	kfree(insns);
+	return blk;
+}

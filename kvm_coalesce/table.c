@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hashing unit: the per-VM table of blocks, keyed by the guest physical
+ * address of the instruction that starts each block.
+ *
+ * Locking: lookups run under RCU and take a reference on the block they
+ * return, because running a block may sleep.  Insertion, removal and the
+ * eviction list are serialized by kc_vm.table_lock.  A removed block is
+ * freed when its last reference goes, after an RCU grace period.  The
+ * table is bounded: inserting into a full table evicts the oldest block.
+ */
+#include <linux/kvm_host.h>
+#include <linux/random.h>
+#include <linux/rhashtable.h>
+#include <linux/seq_file.h>
+#include <linux/siphash.h>
+#include <linux/slab.h>
+
+#include "kvm_coalesce.h"
+
+static const struct rhashtable_params kc_table_params = {
+	.head_offset = offsetof(struct kc_block, node),
+	.key_offset = offsetof(struct kc_block, gpa),
+	.key_len = sizeof(gpa_t),
+	.automatic_shrinking = true,
+};
+
+int kc_table_init(struct kc_vm *vm)
+{
+	spin_lock_init(&vm->table_lock);
+	INIT_LIST_HEAD(&vm->blocks);
+	get_random_bytes(&vm->hash_key, sizeof(vm->hash_key));
+	return rhashtable_init(&vm->table, &kc_table_params);
+}
+
+void kc_block_put(struct kc_block *blk)
+{
+	if (refcount_dec_and_test(&blk->ref))
+		kfree_rcu(blk, rcu);
+}
+
+/*
+ * The keyed hash of a block: its code and the address it starts at, so
+ * that the same code elsewhere, or other code here, hashes differently.
+ */
+u64 kc_block_hash(struct kc_vm *vm, const u8 *bytes, unsigned int len,
+		  gpa_t gpa)
+{
+	u64 h = siphash(bytes, len, &vm->hash_key);
+
+	return siphash_2u64(h, gpa, &vm->hash_key);
+}
+
+/* The block at @gpa with a reference held, or NULL. */
+struct kc_block *kc_table_get(struct kc_vm *vm, gpa_t gpa)
+{
+	struct kc_block *blk;
+
+	rcu_read_lock();
+	blk = rhashtable_lookup(&vm->table, &gpa, kc_table_params);
+	if (blk && !refcount_inc_not_zero(&blk->ref))
+		blk = NULL;
+	rcu_read_unlock();
+	return blk;
+}
+
+static void __kc_table_remove(struct kc_vm *vm, struct kc_block *blk)
+{
+	lockdep_assert_held(&vm->table_lock);
+
+	rhashtable_remove_fast(&vm->table, &blk->node, kc_table_params);
+	list_del(&blk->lru);
+	vm->nr_blocks--;
+	kc_block_put(blk);
+}
+
+/*
+ * Insert @blk, which the caller keeps a reference to; the table takes
+ * its own.  If another vCPU inserted a block at the same address first,
+ * the table keeps that one.
+ */
+void kc_table_insert(struct kc_vm *vm, struct kc_block *blk)
+{
+	struct kc_block *old;
+
+	spin_lock(&vm->table_lock);
+	if (vm->nr_blocks >= KC_TABLE_MAX) {
+		old = list_first_entry(&vm->blocks, struct kc_block, lru);
+		__kc_table_remove(vm, old);
+		kc_stat_inc(vm, KC_STAT_TABLE_EVICTIONS);
+	}
+	refcount_inc(&blk->ref);
+	if (rhashtable_lookup_insert_fast(&vm->table, &blk->node,
+					  kc_table_params)) {
+		refcount_dec(&blk->ref);
+	} else {
+		list_add_tail(&blk->lru, &vm->blocks);
+		vm->nr_blocks++;
+	}
+	spin_unlock(&vm->table_lock);
+}
+
+/* Remove @blk if it is still in the table. */
+void kc_table_remove(struct kc_vm *vm, struct kc_block *blk)
+{
+	spin_lock(&vm->table_lock);
+	if (rhashtable_lookup_fast(&vm->table, &blk->gpa,
+				   kc_table_params) == blk)
+		__kc_table_remove(vm, blk);
+	spin_unlock(&vm->table_lock);
+}
+
+void kc_table_flush(struct kc_vm *vm)
+{
+	struct kc_block *blk, *tmp;
+
+	spin_lock(&vm->table_lock);
+	list_for_each_entry_safe(blk, tmp, &vm->blocks, lru)
+		__kc_table_remove(vm, blk);
+	spin_unlock(&vm->table_lock);
+}
+
+/* Called when no exit can run any more: no reference but the table's. */
+void kc_table_destroy(struct kc_vm *vm)
+{
+	kc_table_flush(vm);
+	rhashtable_destroy(&vm->table);
+}
+
+/* debugfs: one line per block, oldest first. */
+void kc_table_show(struct kc_vm *vm, struct seq_file *m)
+{
+	struct kc_block *blk;
+
+	seq_puts(m, "gpa size insns ios singular confirmed extent hits\n");
+	spin_lock(&vm->table_lock);
+	list_for_each_entry(blk, &vm->blocks, lru)
+		seq_printf(m, "%#llx %u %u %u %d %d %u %lu\n", blk->gpa,
+			   blk->len, blk->nr_insns, blk->nr_io, blk->singular,
+			   blk->confirmed, blk->extent,
+			   atomic_long_read(&blk->hits));
+	spin_unlock(&vm->table_lock);
+}
