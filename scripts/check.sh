@@ -52,6 +52,17 @@ done < <(grep -E '^(not )?ok [0-9]+ ' "$log")
 nrun=$(grep -cE '^(not )?ok [0-9]+ ' "$log")
 [ "$nrun" = "${ntests:-0}" ] || result fail "test VM: $nrun of ${ntests:-?} tests reported"
 
+# Host tests: one result per TAP line.
+hlog="$KC_BUILD/check-host.log"
+"$KC_TOP"/scripts/host-tests.sh >"$hlog" 2>&1 || result fail "host tests ran"
+cat "$hlog"
+while read -r line; do
+	case $line in
+	"ok "*)     result ok "host: ${line#ok [0-9]* }" ;;
+	"not ok "*) result fail "host: ${line#not ok [0-9]* }" ;;
+	esac
+done < <(grep -E '^(not )?ok [0-9]+ ' "$hlog")
+
 if "$KC_TOP"/scripts/dkms-test.sh "$ksrc"; then
 	result ok "dkms build against the patched tree"
 else

@@ -26,10 +26,21 @@ static const struct {
 	KC_FIELD(pio_exits),
 	KC_FIELD(string_pio_exits),
 	KC_FIELD(mmio_exits),
+	KC_FIELD(handled),
 	KC_FIELD(blocks),
 	KC_FIELD(insns),
+	KC_FIELD(io),
+	KC_FIELD(io_coalesced),
+	KC_FIELD(scans),
+	KC_FIELD(singular),
 	KC_FIELD(table_hits),
 	KC_FIELD(table_misses),
+	KC_FIELD(table_evictions),
+	KC_FIELD(hash_mismatches),
+	KC_FIELD(declined),
+	KC_FIELD(stop_event),
+	KC_FIELD(stop_user_io),
+	KC_FIELD(stop_iopl),
 #undef KC_FIELD
 };
 
@@ -47,6 +58,29 @@ static bool kc_parse_stat(struct kc_stats *stats, const char *name,
 	return false;
 }
 
+static void kc_vm_path(struct kvm_vm *vm, const char *name, char *path,
+		       size_t len)
+{
+	snprintf(path, len, "/sys/kernel/debug/kvm/%d-%d/kvm_coalesce/%s",
+		 getpid(), vm->fd, name);
+}
+
+int kc_vm_debugfs_write(struct kvm_vm *vm, const char *name, const char *value)
+{
+	ssize_t len = strlen(value);
+	char path[128];
+	int fd, r = 0;
+
+	kc_vm_path(vm, name, path, sizeof(path));
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, len) != len)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 bool kc_read_stats(struct kvm_vm *vm, struct kc_stats *stats)
 {
 	char path[128], name[64];
@@ -54,9 +88,7 @@ bool kc_read_stats(struct kvm_vm *vm, struct kc_stats *stats)
 	int nr_parsed = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path),
-		 "/sys/kernel/debug/kvm/%d-%d/kvm_coalesce/stats",
-		 getpid(), vm->fd);
+	kc_vm_path(vm, "stats", path, sizeof(path));
 	f = fopen(path, "r");
 	if (!f)
 		return false;

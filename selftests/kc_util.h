@@ -18,10 +18,21 @@ struct kc_stats {
 	u64 pio_exits;
 	u64 string_pio_exits;
 	u64 mmio_exits;
+	u64 handled;
 	u64 blocks;
 	u64 insns;
+	u64 io;
+	u64 io_coalesced;
+	u64 scans;
+	u64 singular;
 	u64 table_hits;
 	u64 table_misses;
+	u64 table_evictions;
+	u64 hash_mismatches;
+	u64 declined;
+	u64 stop_event;
+	u64 stop_user_io;
+	u64 stop_iopl;
 };
 
 /* Reads @vm's counters; returns false if the module has no state for it. */
@@ -29,6 +40,8 @@ bool kc_read_stats(struct kvm_vm *vm, struct kc_stats *stats);
 /* As kc_read_stats(), failing the test if the counters are missing. */
 struct kc_stats kc_stats(struct kvm_vm *vm);
 void kc_print_stats(const char *what, const struct kc_stats *stats);
+/* Write @value to the VM's debugfs file @name: 0 or -errno. */
+int kc_vm_debugfs_write(struct kvm_vm *vm, const char *name, const char *value);
 
 /* The module's parameter @name: write returns 0 or -errno. */
 int kc_param_write(const char *name, const char *value);

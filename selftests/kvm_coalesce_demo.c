@@ -166,7 +166,7 @@ static void run_config(const char *config)
 
 int main(int argc, char *argv[])
 {
-	static const char * const modes[] = { "off" };
+	static const char * const modes[] = { "off", "scan", "confirm", "addr" };
 	char params[64];
 	size_t i;
 	int r;

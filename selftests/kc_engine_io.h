@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest routines of the engine selftest (kc_engine_io.S): short
+ * sequences of I/O instructions with other instructions between them,
+ * written in assembly so that the instruction stream is exactly the one
+ * the test expects the module to scan.
+ */
+#ifndef KC_ENGINE_IO_H
+#define KC_ENGINE_IO_H
+
+#define KC_ZONE_PORT	0x80	/* a coalesced PIO zone */
+#define KC_USER_PORT2	0xe9	/* no in-kernel device */
+
+#ifndef __ASSEMBLY__
+#include <linux/types.h>
+
+/*
+ * The example of Figure 8 of the patent: thirteen instructions, the
+ * third, fifth, eighth and eleventh of them OUTs to KC_ZONE_PORT.
+ */
+u32 kc_fig8(u32 seed);
+/* The immediate of the ADD that is instruction 4 of kc_fig8(). */
+extern u8 kc_fig8_add_imm[];
+
+u32 kc_single(u32 seed);	/* one OUT among other instructions */
+u32 kc_pic_imr(u32 mask);	/* OUT to the master PIC's IMR, IN back */
+u32 kc_user_read(u32 seed);	/* OUT, IN from userspace, OUT */
+#endif
+
+#endif /* KC_ENGINE_IO_H */
