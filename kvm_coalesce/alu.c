@@ -174,3 +174,62 @@ u64 kc_shift_op(u8 op, int size, u64 a, u8 count, unsigned long *rflags)
 	kc_set_flags(rflags, KC_ARITH_FLAGS, fl | kc_szp(r, size));
 	return r;
 }
+
+u64 kc_alu_result(u8 op, int size, u64 a, u64 b, bool cf)
+{
+	u64 r;
+
+	switch (op) {
+	case KC_ALU_ADD:
+		r = a + b;
+		break;
+	case KC_ALU_ADC:
+		r = a + b + cf;
+		break;
+	case KC_ALU_SUB:
+	case KC_ALU_CMP:
+		r = a - b;
+		break;
+	case KC_ALU_SBB:
+		r = a - b - cf;
+		break;
+	case KC_ALU_OR:
+		r = a | b;
+		break;
+	case KC_ALU_XOR:
+		r = a ^ b;
+		break;
+	default:	/* AND, TEST */
+		r = a & b;
+		break;
+	}
+	return r & kc_width_mask(size);
+}
+
+u64 kc_unary_result(u8 op, int size, u64 a)
+{
+	u64 r;
+
+	switch (op) {
+	case KC_UN_NOT:
+		r = ~a;
+		break;
+	case KC_UN_NEG:
+		r = -a;
+		break;
+	case KC_UN_INC:
+		r = a + 1;
+		break;
+	default:	/* DEC */
+		r = a - 1;
+		break;
+	}
+	return r & kc_width_mask(size);
+}
+
+u64 kc_shift_result(u8 op, int size, u64 a, u8 count)
+{
+	unsigned long rflags = 0;
+
+	return kc_shift_op(op, size, a, count, &rflags);
+}

@@ -6,7 +6,8 @@
  *
  * Registers are read once through KVM's register cache and written back
  * once, with RIP after the last instruction executed.  Arithmetic and
- * its flags are computed by alu.c.  Port I/O goes through
+ * its flags are computed by alu.c, the flags only where a later
+ * instruction or the end of the block may need them.  Port I/O goes through
  * KVM's PIO bus, i.e. to the in-kernel devices only.
  *
  * Execution stops, leaving the guest to resume natively at the next
@@ -33,12 +34,13 @@ struct kc_state {
 	int cpl;
 };
 
-static u64 kc_mask(int size)
+static __always_inline u64 kc_mask(int size)
 {
 	return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
 }
 
-static u64 kc_get(const struct kc_state *s, struct kc_opnd o, int size)
+static __always_inline u64 kc_get(const struct kc_state *s, struct kc_opnd o,
+				  int size)
 {
 	u64 v = s->gpr[o.reg];
 
@@ -48,7 +50,8 @@ static u64 kc_get(const struct kc_state *s, struct kc_opnd o, int size)
 }
 
 /* Writes of 32 bits zero-extend; 8 and 16 bits keep the rest. */
-static void kc_set(struct kc_state *s, struct kc_opnd o, int size, u64 v)
+static __always_inline void kc_set(struct kc_state *s, struct kc_opnd o,
+				   int size, u64 v)
 {
 	unsigned long *r = &s->gpr[o.reg];
 
@@ -68,7 +71,8 @@ static u64 kc_sign_extend(u64 v, int size)
 	return (u64)((s64)(v << shift) >> shift);
 }
 
-static u64 kc_src(const struct kc_state *s, const struct kc_insn *k)
+static __always_inline u64 kc_src(const struct kc_state *s,
+				  const struct kc_insn *k)
 {
 	if (k->has_src)
 		return kc_get(s, k->src, k->size);
@@ -77,28 +81,38 @@ static u64 kc_src(const struct kc_state *s, const struct kc_insn *k)
 
 static void kc_exec_alu(struct kc_state *s, const struct kc_insn *k)
 {
-	u64 r;
+	u64 a = kc_get(s, k->dst, k->size), b = kc_src(s, k), r;
 
-	r = kc_alu_op(k->sub, k->size, kc_get(s, k->dst, k->size),
-		      kc_src(s, k), &s->rflags);
+	if (k->flags_live)
+		r = kc_alu_op(k->sub, k->size, a, b, &s->rflags);
+	else
+		r = kc_alu_result(k->sub, k->size, a, b,
+				  s->rflags & X86_EFLAGS_CF);
 	if (k->sub != KC_ALU_CMP && k->sub != KC_ALU_TEST)
 		kc_set(s, k->dst, k->size, r);
 }
 
 static void kc_exec_unary(struct kc_state *s, const struct kc_insn *k)
 {
-	kc_set(s, k->dst, k->size,
-	       kc_unary_op(k->sub, k->size, kc_get(s, k->dst, k->size),
-			   &s->rflags));
+	u64 a = kc_get(s, k->dst, k->size), r;
+
+	if (k->flags_live)
+		r = kc_unary_op(k->sub, k->size, a, &s->rflags);
+	else
+		r = kc_unary_result(k->sub, k->size, a);
+	kc_set(s, k->dst, k->size, r);
 }
 
 static void kc_exec_shift(struct kc_state *s, const struct kc_insn *k)
 {
 	u8 count = k->has_src ? (u8)s->gpr[VCPU_REGS_RCX] : (u8)k->imm;
+	u64 a = kc_get(s, k->dst, k->size), r;
 
-	kc_set(s, k->dst, k->size,
-	       kc_shift_op(k->sub, k->size, kc_get(s, k->dst, k->size), count,
-			   &s->rflags));
+	if (k->flags_live)
+		r = kc_shift_op(k->sub, k->size, a, count, &s->rflags);
+	else
+		r = kc_shift_result(k->sub, k->size, a, count);
+	kc_set(s, k->dst, k->size, r);
 }
 
 /* Whether condition @cc (the low nibble of Jcc's opcode) holds. */
@@ -196,13 +210,12 @@ static bool kc_event_pending(struct kvm_vcpu *vcpu, const struct kc_state *s)
 /*
  * Whether to stop before the next instruction: for a deliverable event,
  * and for a signal, as KVM's own loop over invalid guest state (vmx.c)
- * does.  A reschedule request does not stop the block: rescheduling
- * here is as invisible to the guest as the preemption of any exit
- * handler, and stopping would only add an exit.
+ * does.  A reschedule request does not stop a block: a block is bounded
+ * by the extent, like the iterations of a REP INS/OUTS that KVM emulates
+ * in one exit, and KVM reschedules before it re-enters the guest.
  */
 static bool kc_vcpu_interrupted(struct kvm_vcpu *vcpu, const struct kc_state *s)
 {
-	cond_resched();
 	return kc_event_pending(vcpu, s) || signal_pending(current);
 }
 

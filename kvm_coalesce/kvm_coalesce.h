@@ -106,6 +106,7 @@ struct kc_insn {
 	u8 size;		/* operand size in bytes */
 	u8 src_size;		/* MOVZX/MOVSX source size */
 	bool has_src;		/* src is a register, else imm is the source */
+	bool flags_live;	/* a later instruction may read the flags set */
 	bool port_dx;		/* IN/OUT: port in DX, else in imm */
 	struct kc_opnd dst, src;
 	s64 imm;		/* immediate, shift count, jump displacement */
