@@ -24,7 +24,13 @@ static const char * const kc_mode_names[KC_NR_MODES] = {
 };
 
 /* Written by the parameter setters, read locklessly by every exit. */
-static unsigned int kc_mode = KC_MODE_OFF;
+/*
+ * scan is the default: on blocks found in the table it costs a keyed
+ * hash more than addr, but it remembers singular accesses, which addr
+ * rescans at every exit, and it runs a block at its first sighting,
+ * which confirm does not (make bench, Documentation/design.rst).
+ */
+static unsigned int kc_mode = KC_MODE_SCAN;
 static unsigned int kc_extent = KC_EXTENT_DEFAULT;
 
 /* A mode's index, or -EINVAL; trailing newline allowed. */
