@@ -7,6 +7,7 @@
 #
 #   make check     build everything, run all tests; ends "N passed, N failed"
 #   make demo      boot the test VM (-icount) and run the built-in guest workloads
+#   make bench     costs of exits and of the module's work, under -icount
 #   make module    build kvm_coalesce.ko against the cached patched kernel
 #   make kernel    build (or reuse) the patched kernel; prints its tree
 #   make lint      checkpatch --strict and sparse
@@ -23,6 +24,10 @@ check:
 demo:
 	@KC_ICOUNT=1 scripts/vm-run.sh demo
 
+# Benchmarks, not tests: costs in the test VM's instructions (-icount).
+bench:
+	@KC_ICOUNT=1 scripts/vm-run.sh bench
+
 module selftests:
 	@scripts/build.sh >/dev/null
 
@@ -38,4 +43,4 @@ clean:
 		-o -name '.*.cmd' | xargs rm -f
 	rm -f Module.symvers modules.order .module-common.o .*.cmd
 
-.PHONY: check demo module selftests kernel lint clean
+.PHONY: check demo bench module selftests kernel lint clean

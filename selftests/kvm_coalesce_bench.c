@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * make bench: what the module's work in an exit costs, against the exits
+ * it saves.  Run in the test VM under -icount shift=0,sleep=off, where a
+ * nanosecond of the VM's clock is one executed instruction, so every
+ * number here is a count of the test VM's (L1's) instructions, the same
+ * on every run.
+ *
+ * Each workload is a routine the guest calls ITERATIONS times: OUTs to a
+ * coalesced PIO zone (an in-kernel device with the least work of its
+ * own), with or without other instructions between them; with 48 ADDs
+ * the second OUT is beyond the default extent.  From the time per call
+ * with the module unloaded (stock KVM) and in each mode:
+ *
+ *   exit   stock cost of one more OUT, i.e. of an exit handled in KVM
+ *   io     cost of one more OUT coalesced into a block
+ *   insn   cost of one more non-I/O instruction executed in a block
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+
+#include "kc_util.h"
+
+#define ITERATIONS	200
+#define ZONE_PORT	0x80
+
+#define OUTS(n)		".rept " #n "\n\tout %%al, $0x80\n\t.endr\n\t"
+#define ADDS(n)		".rept " #n "\n\tadd $1, %%ecx\n\t.endr\n\t"
+
+/* Two OUTs with n ADDs between them; 2 to 16 OUTs back to back. */
+#define ROUTINE(name, body)						\
+static void name(void)							\
+{									\
+	asm volatile(body : : "a"(0) : "ecx", "memory");		\
+}
+
+ROUTINE(out2_add0, OUTS(1) OUTS(1))
+ROUTINE(out2_add16, OUTS(1) ADDS(16) OUTS(1))
+ROUTINE(out2_add48, OUTS(1) ADDS(48) OUTS(1))
+ROUTINE(out4, OUTS(4))
+ROUTINE(out16, OUTS(16))
+
+static void (* const routines[])(void) = {
+	out2_add0, out2_add16, out2_add48, out4, out16,
+};
+
+enum { W_ADD0, W_ADD16, W_ADD48, W_OUT4, W_OUT16, NR_WORKLOADS };
+
+static const char * const names[NR_WORKLOADS] = {
+	"2 OUTs", "2 OUTs + 16 ADDs", "2 OUTs + 48 ADDs", "4 OUTs", "16 OUTs",
+};
+
+static void guest_code(void)
+{
+	int w, i;
+
+	for (w = 0; w < NR_WORKLOADS; w++) {
+		GUEST_SYNC(w);
+		for (i = 0; i < ITERATIONS; i++)
+			routines[w]();
+	}
+	GUEST_DONE();
+}
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+struct result {
+	double ns[NR_WORKLOADS];	/* per call */
+	double exits[NR_WORKLOADS];	/* per call */
+};
+
+static void run(struct result *res)
+{
+	u64 t[NR_WORKLOADS + 1], e[NR_WORKLOADS + 1];
+	struct kvm_coalesced_mmio_ring *ring;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	int w = 0;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	kvm_vm_register_coalesced_io(vm, ZONE_PORT, 1, true);
+	ring = (void *)vcpu->run +
+	       kvm_check_cap(KVM_CAP_COALESCED_MMIO) * getpagesize();
+
+	for (;;) {
+		vcpu_run(vcpu);
+		/* The ring is full before a workload ends: userspace drains it. */
+		ring->first = ring->last;
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+		case UCALL_DONE:
+			t[w] = now_ns();
+			e[w] = kc_vcpu_stat(vcpu, "io_exits");
+			if (uc.cmd == UCALL_DONE)
+				goto done;
+			w++;
+			continue;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+		}
+		TEST_ASSERT(vcpu->run->exit_reason == KVM_EXIT_IO &&
+			    vcpu->run->io.port == ZONE_PORT,
+			    "Unexpected exit %s",
+			    exit_reason_str(vcpu->run->exit_reason));
+	}
+done:
+	for (w = 0; w < NR_WORKLOADS; w++) {
+		res->ns[w] = (double)(t[w + 1] - t[w]) / ITERATIONS;
+		res->exits[w] = (double)(e[w + 1] - e[w] - 1) / ITERATIONS;
+	}
+	kvm_vm_free(vm);
+}
+
+static void print(const char *config, const struct result *r,
+		  const struct result *stock)
+{
+	int w;
+
+	for (w = 0; w < NR_WORKLOADS; w++)
+		printf("%-8s %-18s %9.1f %6.2f %6.2fx\n", config, names[w],
+		       r->ns[w], r->exits[w], stock->ns[w] / r->ns[w]);
+}
+
+int main(int argc, char *argv[])
+{
+	static const char * const modes[] = { "scan", "confirm", "addr" };
+	struct result stock, res;
+	char params[64];
+	size_t i;
+
+	if (kc_module_loaded())
+		TEST_ASSERT_EQ(kc_module_unload(), 0);
+
+	printf("kvm_coalesce bench: %d calls per workload, -icount: ns = L1 instructions\n\n",
+	       ITERATIONS);
+	printf("%-8s %-18s %9s %6s %7s\n", "config", "workload", "ns/call",
+	       "exits", "speedup");
+	run(&stock);
+	print("stock", &stock, &stock);
+
+	printf("\nstock: one more exit (OUT handled in KVM): %.0f ns\n",
+	       (stock.ns[W_OUT16] - stock.ns[W_OUT4]) / 12);
+
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		snprintf(params, sizeof(params), "mode=%s", modes[i]);
+		TEST_ASSERT_EQ(kc_module_load(kc_module_path(), params), 0);
+		run(&res);
+		TEST_ASSERT_EQ(kc_module_unload(), 0);
+		printf("\n");
+		print(modes[i], &res, &stock);
+		printf("%s: one more coalesced OUT: %.0f ns; one more ADD in a block: %.1f ns\n",
+		       modes[i], (res.ns[W_OUT16] - res.ns[W_OUT4]) / 12,
+		       (res.ns[W_ADD16] - res.ns[W_ADD0]) / 16);
+	}
+	return 0;
+}
