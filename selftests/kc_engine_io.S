@@ -49,4 +49,46 @@ kc_user_read:
 	out	%al, $KC_ZONE_PORT
 	ret
 
+	.globl kc_pic_init
+kc_pic_init:
+	mov	$0x11, %al		/* ICW1: edge, cascade, ICW4 */
+	out	%al, $0x20
+	mov	$0x20, %al		/* ICW2: vectors 0x20-0x27 */
+	out	%al, $0x21
+	mov	$0x04, %al		/* ICW3: slave on IR2 */
+	out	%al, $0x21
+	mov	$0x01, %al		/* ICW4: 8086 mode */
+	out	%al, $0x21
+	mov	$0x11, %al
+	out	%al, $0xa0
+	mov	$0x28, %al		/* vectors 0x28-0x2f */
+	out	%al, $0xa1
+	mov	$0x02, %al		/* cascade identity */
+	out	%al, $0xa1
+	mov	$0x01, %al
+	out	%al, $0xa1
+	mov	$0xfb, %al		/* mask all but the cascade */
+	out	%al, $0x21
+	mov	$0xff, %al
+	out	%al, $0xa1
+	ret
+
+	.globl kc_pit_program
+kc_pit_program:
+	mov	$0x34, %al		/* channel 0, lobyte/hibyte, mode 2 */
+	out	%al, $0x43
+	mov	$0x9c, %al		/* 1193182 Hz / 0x2e9c = 100 Hz */
+	out	%al, $0x40
+	mov	$0x2e, %al
+	out	%al, $0x40
+	xor	%eax, %eax		/* latch channel 0 */
+	out	%al, $0x43
+	in	$0x40, %al
+	movzbl	%al, %ecx
+	in	$0x40, %al
+	movzbl	%al, %eax
+	shl	$8, %eax
+	or	%ecx, %eax
+	ret
+
 	.section .note.GNU-stack, "", @progbits

@@ -25,6 +25,11 @@ extern u8 kc_fig8_add_imm[];
 u32 kc_single(u32 seed);	/* one OUT among other instructions */
 u32 kc_pic_imr(u32 mask);	/* OUT to the master PIC's IMR, IN back */
 u32 kc_user_read(u32 seed);	/* OUT, IN from userspace, OUT */
+
+/* 8259 initialisation: ICW1-ICW4 on both controllers, then the masks. */
+void kc_pic_init(void);
+/* 8254 channel 0, mode 2, count 0x2e9c; latch and read the count back. */
+u32 kc_pit_program(void);
 #endif
 
 #endif /* KC_ENGINE_IO_H */

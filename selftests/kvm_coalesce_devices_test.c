@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM's in-kernel 8259 and 8254 programmed through blocks, in each mode.
+ *
+ * The guest initialises both 8259s (ICW1-ICW4 and the masks: ten OUTs)
+ * and programs the 8254's channel 0 and reads its count back (four OUTs,
+ * two INs), each twice.  KVM must count one exit per sequence in scan and
+ * addr modes, and in confirm mode once a sequence has been seen; the
+ * state of both devices, read with KVM_GET_IRQCHIP and KVM_GET_PIT2, must
+ * equal the state mode=off leaves.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+
+#include "kc_engine_io.h"
+#include "kc_util.h"
+
+enum { ST_START, ST_PIC_A, ST_PIC_B, ST_PIT_A, ST_PIT_B, NR_STAGES };
+enum { M_OFF, M_SCAN, M_CONFIRM, M_ADDR, NR_MODES };
+
+static const char * const mode_names[NR_MODES] = {
+	"off", "scan", "confirm", "addr",
+};
+
+/* Exits KVM counts per stage, besides the stage's ucall. */
+static const int expected_exits[NR_MODES][NR_STAGES] = {
+	/*             PA  PB  TA TB */
+	[M_OFF]     = { 0, 10, 10, 6, 6 },
+	[M_SCAN]    = { 0,  1,  1, 1, 1 },
+	[M_CONFIRM] = { 0, 10,  1, 6, 1 },
+	[M_ADDR]    = { 0,  1,  1, 1, 1 },
+};
+
+static u32 pit_counts[NR_STAGES];
+
+static void guest_code(void)
+{
+	GUEST_SYNC(ST_START);
+	kc_pic_init();
+	GUEST_SYNC(ST_PIC_A);
+	kc_pic_init();
+	GUEST_SYNC(ST_PIC_B);
+	pit_counts[ST_PIT_A] = kc_pit_program();
+	GUEST_SYNC(ST_PIT_A);
+	pit_counts[ST_PIT_B] = kc_pit_program();
+	GUEST_SYNC(ST_PIT_B);
+	GUEST_DONE();
+}
+
+struct devices {
+	struct kvm_pic_state pic[2];
+	struct kvm_pit_state2 pit;
+};
+
+struct run_obs {
+	int exits[NR_STAGES];
+	struct devices dev[NR_STAGES];
+	u32 pit_counts[NR_STAGES];
+};
+
+static void read_devices(struct kvm_vm *vm, struct devices *dev)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+	int i;
+
+	vm_ioctl(vm, KVM_GET_IRQCHIP, &chip);
+	dev->pic[0] = chip.chip.pic;
+	chip.chip_id = KVM_IRQCHIP_PIC_SLAVE;
+	vm_ioctl(vm, KVM_GET_IRQCHIP, &chip);
+	dev->pic[1] = chip.chip.pic;
+	vm_ioctl(vm, KVM_GET_PIT2, &dev->pit);
+	/*
+	 * When the count was loaded is a host time, and the count latched
+	 * a snapshot of the running counter: they differ from run to run.
+	 */
+	for (i = 0; i < 3; i++) {
+		dev->pit.channels[i].count_load_time = 0;
+		dev->pit.channels[i].latched_count = 0;
+	}
+}
+
+static void run_mode(int mode, struct run_obs *obs)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 io_exits = 0, now;
+	struct ucall uc;
+	int stage;
+
+	memset(obs, 0, sizeof(*obs));
+	TEST_ASSERT_EQ(kc_param_write("mode", mode_names[mode]), 0);
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	vm_ioctl(vm, KVM_CREATE_PIT2, &pit);
+
+	for (stage = ST_START; stage < NR_STAGES; stage++) {
+		vcpu_run(vcpu);
+		if (get_ucall(vcpu, &uc) == UCALL_ABORT)
+			REPORT_GUEST_ASSERT(uc);
+		TEST_ASSERT(uc.cmd == UCALL_SYNC && uc.args[1] == stage,
+			    "mode %s: exit %s at stage %d", mode_names[mode],
+			    exit_reason_str(vcpu->run->exit_reason), stage);
+		now = kc_vcpu_stat(vcpu, "io_exits");
+		obs->exits[stage] = now - io_exits - 1;
+		io_exits = now;
+		read_devices(vm, &obs->dev[stage]);
+	}
+	vcpu_run(vcpu);
+	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_DONE);
+	sync_global_from_guest(vm, pit_counts);
+	memcpy(obs->pit_counts, pit_counts, sizeof(pit_counts));
+	kvm_vm_free(vm);
+}
+
+static void check_mode(int mode, const struct run_obs *off,
+		       const struct run_obs *obs)
+{
+	int stage;
+
+	for (stage = ST_PIC_A; stage < NR_STAGES; stage++) {
+		TEST_ASSERT(obs->exits[stage] == expected_exits[mode][stage],
+			    "mode %s, stage %d: %d exits, wanted %d",
+			    mode_names[mode], stage, obs->exits[stage],
+			    expected_exits[mode][stage]);
+		TEST_ASSERT(!memcmp(obs->dev[stage].pic, off->dev[stage].pic,
+				    sizeof(obs->dev[stage].pic)),
+			    "mode %s, stage %d: 8259 state differs from off",
+			    mode_names[mode], stage);
+		TEST_ASSERT(!memcmp(&obs->dev[stage].pit, &off->dev[stage].pit,
+				    sizeof(obs->dev[stage].pit)),
+			    "mode %s, stage %d: 8254 state differs from off",
+			    mode_names[mode], stage);
+	}
+	/* The count read back is the running counter: only its range is known. */
+	for (stage = ST_PIT_A; stage <= ST_PIT_B; stage++)
+		TEST_ASSERT(obs->pit_counts[stage] <= 0x2e9c,
+			    "mode %s: count read back 0x%x", mode_names[mode],
+			    obs->pit_counts[stage]);
+}
+
+/* What stock KVM must have made of the sequences. */
+static void check_off(const struct run_obs *off)
+{
+	const struct devices *dev = &off->dev[ST_PIT_B];
+
+	TEST_ASSERT_EQ(dev->pic[0].irq_base, 0x20);
+	TEST_ASSERT_EQ(dev->pic[1].irq_base, 0x28);
+	TEST_ASSERT_EQ(dev->pic[0].imr, 0xfb);
+	TEST_ASSERT_EQ(dev->pic[1].imr, 0xff);
+	TEST_ASSERT_EQ(dev->pit.channels[0].mode, 2);
+	TEST_ASSERT_EQ(dev->pit.channels[0].count, 0x2e9c);
+}
+
+int main(int argc, char *argv[])
+{
+	struct run_obs *obs;
+	char saved[32];
+	int mode, r;
+
+	TEST_REQUIRE(kvm_has_cap(KVM_CAP_PIT2));
+
+	if (!kc_module_loaded()) {
+		r = kc_module_load(kc_module_path(), "");
+		TEST_ASSERT(!r, "Loading %s: %s", kc_module_path(), strerror(-r));
+	}
+	kc_param_read("mode", saved, sizeof(saved));
+
+	obs = calloc(NR_MODES, sizeof(*obs));
+	TEST_ASSERT(obs, "calloc");
+
+	ksft_print_header();
+	ksft_set_plan(NR_MODES);
+	for (mode = 0; mode < NR_MODES; mode++) {
+		run_mode(mode, &obs[mode]);
+		if (mode == M_OFF)
+			check_off(&obs[M_OFF]);
+		check_mode(mode, &obs[M_OFF], &obs[mode]);
+		ksft_test_result_pass("mode=%s: 8259 and 8254 sequences, state as off\n",
+				      mode_names[mode]);
+	}
+	TEST_ASSERT_EQ(kc_param_write("mode", saved), 0);
+	free(obs);
+	ksft_finished();
+}
