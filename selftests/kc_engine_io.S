@@ -49,6 +49,15 @@ kc_user_read:
 	out	%al, $KC_ZONE_PORT
 	ret
 
+	.globl kc_unmask_irq0, kc_unmask_next
+kc_unmask_irq0:
+	mov	$0xfa, %al		/* unmask IRQ0 and the cascade */
+	out	%al, $0x21
+kc_unmask_next:
+	out	%al, $KC_ZONE_PORT
+	out	%al, $KC_ZONE_PORT
+	ret
+
 	.globl kc_pic_init
 kc_pic_init:
 	mov	$0x11, %al		/* ICW1: edge, cascade, ICW4 */

@@ -8,6 +8,10 @@
  * addr modes, and in confirm mode once a sequence has been seen; the
  * state of both devices, read with KVM_GET_IRQCHIP and KVM_GET_PIT2, must
  * equal the state mode=off leaves.
+ *
+ * Then, with interrupts enabled, a block whose first OUT unmasks a
+ * pending IRQ0: the interrupt must be taken right after that OUT, at the
+ * RIP where the guest's CPU takes it, so the block stops there.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +22,16 @@
 #include "ucall_common.h"
 
 #include "kc_engine_io.h"
+#include "kc_guest.h"
 #include "kc_util.h"
 
-enum { ST_START, ST_PIC_A, ST_PIC_B, ST_PIT_A, ST_PIT_B, NR_STAGES };
+enum {
+	ST_START, ST_PIC_A, ST_PIC_B, ST_PIT_A, ST_PIT_B,
+	ST_IRQ,			/* IRQ0 raised while masked, then unmasked */
+	NR_STAGES,
+};
+
+#define IRQ0_VECTOR	0x20	/* ICW2 of kc_pic_init() */
 enum { M_OFF, M_SCAN, M_CONFIRM, M_ADDR, NR_MODES };
 
 static const char * const mode_names[NR_MODES] = {
@@ -29,12 +40,26 @@ static const char * const mode_names[NR_MODES] = {
 
 /* Exits KVM counts per stage, besides the stage's ucall. */
 static const int expected_exits[NR_MODES][NR_STAGES] = {
-	/*             PA  PB  TA TB */
-	[M_OFF]     = { 0, 10, 10, 6, 6 },
-	[M_SCAN]    = { 0,  1,  1, 1, 1 },
-	[M_CONFIRM] = { 0, 10,  1, 6, 1 },
-	[M_ADDR]    = { 0,  1,  1, 1, 1 },
+	/*
+	 * IRQ: the unmasking OUT, the EOI in the handler, then the last
+	 * two OUTs, as one block or two exits.
+	 */
+	/*             PA  PB  TA TB IRQ */
+	[M_OFF]     = { 0, 10, 10, 6, 6, 4 },
+	[M_SCAN]    = { 0,  1,  1, 1, 1, 3 },
+	[M_CONFIRM] = { 0, 10,  1, 6, 1, 4 },
+	[M_ADDR]    = { 0,  1,  1, 1, 1, 3 },
 };
+
+static u64 irq_rip;
+static int irq_count;
+
+static void guest_irq0(struct ex_regs *regs)
+{
+	irq_rip = regs->rip;
+	irq_count++;
+	kc_outb(0x20, 0x20);	/* EOI */
+}
 
 static u32 pit_counts[NR_STAGES];
 
@@ -49,6 +74,12 @@ static void guest_code(void)
 	GUEST_SYNC(ST_PIT_A);
 	pit_counts[ST_PIT_B] = kc_pit_program();
 	GUEST_SYNC(ST_PIT_B);
+	/* The host raised IRQ0, masked since kc_pic_init(). */
+	asm volatile("sti");
+	kc_unmask_irq0();
+	asm volatile("cli");
+	GUEST_ASSERT_EQ(irq_count, 1);
+	GUEST_SYNC(ST_IRQ);
 	GUEST_DONE();
 }
 
@@ -61,6 +92,8 @@ struct run_obs {
 	int exits[NR_STAGES];
 	struct devices dev[NR_STAGES];
 	u32 pit_counts[NR_STAGES];
+	u64 irq_rip;
+	u64 stop_event;
 };
 
 static void read_devices(struct kvm_vm *vm, struct devices *dev)
@@ -98,6 +131,8 @@ static void run_mode(int mode, struct run_obs *obs)
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vm_ioctl(vm, KVM_CREATE_PIT2, &pit);
+	vm_install_exception_handler(vm, IRQ0_VECTOR, guest_irq0);
+	kvm_vm_register_coalesced_io(vm, KC_ZONE_PORT, 1, true);
 
 	for (stage = ST_START; stage < NR_STAGES; stage++) {
 		vcpu_run(vcpu);
@@ -110,11 +145,19 @@ static void run_mode(int mode, struct run_obs *obs)
 		obs->exits[stage] = now - io_exits - 1;
 		io_exits = now;
 		read_devices(vm, &obs->dev[stage]);
+		if (stage == ST_PIT_B) {
+			/* An edge on IRQ0, latched in IRR while masked. */
+			kvm_irq_line(vm, 0, 1);
+			kvm_irq_line(vm, 0, 0);
+		}
 	}
+	obs->stop_event = kc_stats(vm).stop_event;
 	vcpu_run(vcpu);
 	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_DONE);
 	sync_global_from_guest(vm, pit_counts);
 	memcpy(obs->pit_counts, pit_counts, sizeof(pit_counts));
+	sync_global_from_guest(vm, irq_rip);
+	obs->irq_rip = irq_rip;
 	kvm_vm_free(vm);
 }
 
@@ -137,6 +180,15 @@ static void check_mode(int mode, const struct run_obs *off,
 			    "mode %s, stage %d: 8254 state differs from off",
 			    mode_names[mode], stage);
 	}
+	/* IRQ0 was taken right after the OUT that unmasked it. */
+	TEST_ASSERT(obs->irq_rip == (u64)kc_unmask_next,
+		    "mode %s: IRQ0 taken at RIP 0x%lx, wanted 0x%lx",
+		    mode_names[mode], obs->irq_rip, (u64)kc_unmask_next);
+	if (mode == M_SCAN || mode == M_ADDR)
+		TEST_ASSERT(obs->stop_event == 1,
+			    "mode %s: %lu blocks stopped for an event, wanted 1",
+			    mode_names[mode], obs->stop_event);
+
 	/* The count read back is the running counter: only its range is known. */
 	for (stage = ST_PIT_A; stage <= ST_PIT_B; stage++)
 		TEST_ASSERT(obs->pit_counts[stage] <= 0x2e9c,
@@ -181,7 +233,7 @@ int main(int argc, char *argv[])
 		if (mode == M_OFF)
 			check_off(&obs[M_OFF]);
 		check_mode(mode, &obs[M_OFF], &obs[mode]);
-		ksft_test_result_pass("mode=%s: 8259 and 8254 sequences, state as off\n",
+		ksft_test_result_pass("mode=%s: 8259, 8254 and IRQ0 as with off\n",
 				      mode_names[mode]);
 	}
 	TEST_ASSERT_EQ(kc_param_write("mode", saved), 0);
