@@ -65,13 +65,12 @@ static void kc_vm_path(struct kvm_vm *vm, const char *name, char *path,
 		 getpid(), vm->fd, name);
 }
 
-int kc_vm_debugfs_write(struct kvm_vm *vm, const char *name, const char *value)
+/* Write @value to the file @path in one write(): 0 or -errno. */
+static int kc_write_file(const char *path, const char *value)
 {
 	ssize_t len = strlen(value);
-	char path[128];
 	int fd, r = 0;
 
-	kc_vm_path(vm, name, path, sizeof(path));
 	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return -errno;
@@ -79,6 +78,14 @@ int kc_vm_debugfs_write(struct kvm_vm *vm, const char *name, const char *value)
 		r = -errno;
 	close(fd);
 	return r;
+}
+
+int kc_vm_debugfs_write(struct kvm_vm *vm, const char *name, const char *value)
+{
+	char path[128];
+
+	kc_vm_path(vm, name, path, sizeof(path));
+	return kc_write_file(path, value);
 }
 
 bool kc_read_stats(struct kvm_vm *vm, struct kc_stats *stats)
@@ -128,17 +135,9 @@ void kc_print_stats(const char *what, const struct kc_stats *stats)
 int kc_param_write(const char *name, const char *value)
 {
 	char path[128];
-	ssize_t len = strlen(value);
-	int fd, r = 0;
 
 	snprintf(path, sizeof(path), KC_PARAM_DIR "/%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, len) != len)
-		r = -errno;
-	close(fd);
-	return r;
+	return kc_write_file(path, value);
 }
 
 void kc_param_read(const char *name, char *buf, size_t len)
@@ -183,11 +182,45 @@ int kc_module_load(const char *path, const char *params)
 	return r;
 }
 
+void kc_module_ensure_loaded(void)
+{
+	int r;
+
+	if (kc_module_loaded())
+		return;
+	r = kc_module_load(kc_module_path(), "");
+	TEST_ASSERT(!r, "Loading %s: %s", kc_module_path(), strerror(-r));
+}
+
 int kc_module_unload(void)
 {
 	if (syscall(__NR_delete_module, "kvm_coalesce", O_NONBLOCK))
 		return -errno;
 	return 0;
+}
+
+struct kvm_coalesced_mmio_ring *kc_ring(struct kvm_vcpu *vcpu, u32 *size)
+{
+	struct kvm_coalesced_mmio_ring *ring;
+
+	ring = (void *)vcpu->run +
+	       kvm_check_cap(KVM_CAP_COALESCED_MMIO) * getpagesize();
+	*size = (getpagesize() - sizeof(*ring)) / sizeof(ring->coalesced_mmio[0]);
+	return ring;
+}
+
+int kc_ring_take(struct kvm_vcpu *vcpu, struct kvm_coalesced_mmio *out,
+		 int max)
+{
+	u32 size;
+	struct kvm_coalesced_mmio_ring *ring = kc_ring(vcpu, &size);
+	int n = 0;
+
+	while (ring->first != ring->last && n < max) {
+		out[n++] = ring->coalesced_mmio[ring->first];
+		ring->first = (ring->first + 1) % size;
+	}
+	return n;
 }
 
 u64 kc_vcpu_stat(struct kvm_vcpu *vcpu, const char *name)

@@ -48,11 +48,20 @@ int kc_param_write(const char *name, const char *value);
 void kc_param_read(const char *name, char *buf, size_t len);
 bool kc_module_loaded(void);
 
+/* Load the module with default parameters unless it is loaded. */
+void kc_module_ensure_loaded(void);
+
 /* finit_module()/delete_module() of the module: 0 or -errno. */
 int kc_module_load(const char *path, const char *params);
 int kc_module_unload(void);
 /* The module's path: $KC_MODULE, or the initramfs location. */
 const char *kc_module_path(void);
+
+/* The vCPU's coalesced MMIO/PIO ring, and how many entries it holds. */
+struct kvm_coalesced_mmio_ring *kc_ring(struct kvm_vcpu *vcpu, u32 *size);
+/* Move up to @max entries from the ring to @out; returns how many. */
+int kc_ring_take(struct kvm_vcpu *vcpu, struct kvm_coalesced_mmio *out,
+		 int max);
 
 /* KVM's binary statistic @name of @vcpu. */
 u64 kc_vcpu_stat(struct kvm_vcpu *vcpu, const char *name);

@@ -86,14 +86,14 @@ static void run(struct result *res)
 	u64 t[NR_WORKLOADS + 1], e[NR_WORKLOADS + 1];
 	struct kvm_coalesced_mmio_ring *ring;
 	struct kvm_vcpu *vcpu;
+	u32 size;
 	struct kvm_vm *vm;
 	struct ucall uc;
 	int w = 0;
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	kvm_vm_register_coalesced_io(vm, ZONE_PORT, 1, true);
-	ring = (void *)vcpu->run +
-	       kvm_check_cap(KVM_CAP_COALESCED_MMIO) * getpagesize();
+	ring = kc_ring(vcpu, &size);
 
 	for (;;) {
 		vcpu_run(vcpu);

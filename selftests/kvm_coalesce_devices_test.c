@@ -213,14 +213,11 @@ int main(int argc, char *argv[])
 {
 	struct run_obs *obs;
 	char saved[32];
-	int mode, r;
+	int mode;
 
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_PIT2));
 
-	if (!kc_module_loaded()) {
-		r = kc_module_load(kc_module_path(), "");
-		TEST_ASSERT(!r, "Loading %s: %s", kc_module_path(), strerror(-r));
-	}
+	kc_module_ensure_loaded();
 	kc_param_read("mode", saved, sizeof(saved));
 
 	obs = calloc(NR_MODES, sizeof(*obs));

@@ -105,15 +105,11 @@ struct run_obs {
 
 static void take_ring(struct kvm_vcpu *vcpu, struct stage_obs *st)
 {
-	struct kvm_coalesced_mmio_ring *ring = (void *)vcpu->run +
-		kvm_check_cap(KVM_CAP_COALESCED_MMIO) * getpagesize();
-	u32 size = (getpagesize() - sizeof(*ring)) / sizeof(ring->coalesced_mmio[0]);
+	u32 size;
+	struct kvm_coalesced_mmio_ring *ring = kc_ring(vcpu, &size);
 
-	while (ring->first != ring->last) {
-		TEST_ASSERT(st->nr_ring < MAX_RING, "Ring overflow");
-		st->ring[st->nr_ring++] = ring->coalesced_mmio[ring->first];
-		ring->first = (ring->first + 1) % size;
-	}
+	st->nr_ring = kc_ring_take(vcpu, st->ring, MAX_RING);
+	TEST_ASSERT(ring->first == ring->last, "Ring overflow");
 }
 
 /* Run to the next ucall, answering userspace I/O; returns its stage. */
@@ -316,14 +312,11 @@ int main(int argc, char *argv[])
 {
 	struct run_obs *obs;
 	char saved[32];
-	int mode, r;
+	int mode;
 
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_COALESCED_PIO));
 
-	if (!kc_module_loaded()) {
-		r = kc_module_load(kc_module_path(), "");
-		TEST_ASSERT(!r, "Loading %s: %s", kc_module_path(), strerror(-r));
-	}
+	kc_module_ensure_loaded();
 	kc_param_read("mode", saved, sizeof(saved));
 
 	obs = calloc(NR_MODES, sizeof(*obs));

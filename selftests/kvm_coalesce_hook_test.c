@@ -88,25 +88,14 @@ struct observation {
 	u64 mmio_exits;
 };
 
-static struct kvm_coalesced_mmio_ring *ring_of(struct kvm_vcpu *vcpu)
-{
-	return (void *)vcpu->run +
-	       kvm_check_cap(KVM_CAP_COALESCED_MMIO) * getpagesize();
-}
-
 /* Copy the NR_IO entries of the ring and empty it. */
 static void take_ring(struct kvm_vcpu *vcpu, struct kvm_coalesced_mmio *out)
 {
-	struct kvm_coalesced_mmio_ring *ring = ring_of(vcpu);
-	u32 size = (getpagesize() - sizeof(*ring)) / sizeof(*out);
-	u32 n = (ring->last + size - ring->first) % size;
-	int i;
+	struct kvm_coalesced_mmio extra;
+	int n = kc_ring_take(vcpu, out, NR_IO);
 
-	TEST_ASSERT(n == NR_IO, "Wanted %d coalesced entries, got %u",
-		    NR_IO, n);
-	for (i = 0; i < NR_IO; i++)
-		out[i] = ring->coalesced_mmio[(ring->first + i) % size];
-	ring->first = ring->last;
+	n += kc_ring_take(vcpu, &extra, 1);
+	TEST_ASSERT(n == NR_IO, "Wanted %d coalesced entries, got %d", NR_IO, n);
 }
 
 static void record_exit(struct kvm_vcpu *vcpu, struct observation *obs)

@@ -53,9 +53,7 @@ static void *vcpu_thread(void *arg)
 	u32 size;
 	struct ucall uc;
 
-	ring = (void *)vcpu->run +
-	       kvm_check_cap(KVM_CAP_COALESCED_MMIO) * getpagesize();
-	size = (getpagesize() - sizeof(*ring)) / sizeof(ring->coalesced_mmio[0]);
+	ring = kc_ring(vcpu, &size);
 
 	while (!READ_ONCE(stop)) {
 		vcpu_run(vcpu);
