@@ -26,7 +26,10 @@
 
 #define KC_NR_GPRS	16
 
-/* The guest state a block works on, loaded once and written back once. */
+/*
+ * The guest state a block works on, loaded once and written back once;
+ * only the registers the block uses are loaded.
+ */
 struct kc_state {
 	unsigned long gpr[KC_NR_GPRS];
 	unsigned long rflags;
@@ -163,11 +166,13 @@ static bool kc_io_allowed(const struct kc_state *s)
 	return s->cpl <= ((s->rflags & X86_EFLAGS_IOPL) >> X86_EFLAGS_IOPL_BIT);
 }
 
-static void kc_load(struct kvm_vcpu *vcpu, struct kc_state *s)
+/* Load the registers in @regs (VCPU_REGS_* bits) and the flags. */
+static void kc_load(struct kvm_vcpu *vcpu, struct kc_state *s, u16 regs)
 {
+	unsigned long mask = regs;
 	int i;
 
-	for (i = 0; i < KC_NR_GPRS; i++)
+	for_each_set_bit(i, &mask, KC_NR_GPRS)
 		s->gpr[i] = kvm_register_read_raw(vcpu, i);
 	s->rflags = kvm_get_rflags(vcpu);
 	s->dirty = 0;
@@ -234,7 +239,7 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	struct kc_state s;
 	u64 target;
 
-	kc_load(vcpu, &s);
+	kc_load(vcpu, &s, blk->regs);
 	rflags = s.rflags;
 
 	while (i < nr_insns) {

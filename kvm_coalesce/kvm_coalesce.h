@@ -140,6 +140,7 @@ struct kc_block {
 	u16 len;		/* bytes */
 	u16 nr_insns;
 	u16 nr_io;
+	u16 regs;		/* VCPU_REGS_* bits the instructions use */
 	u8 extent;		/* the extent it was scanned with */
 	bool singular;		/* one I/O instruction only */
 	bool confirmed;		/* seen twice (confirm mode) */

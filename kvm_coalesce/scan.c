@@ -431,6 +431,35 @@ static void kc_mark_flags_live(struct kc_insn *insns, unsigned int n)
 	}
 }
 
+/* The general-purpose registers @k reads or writes, as a bitmask. */
+static u16 kc_regs_used(const struct kc_insn *k)
+{
+	u16 regs = 0;
+
+	switch (k->op) {
+	case KC_OP_IN:
+	case KC_OP_OUT:
+		regs = BIT(VCPU_REGS_RAX);
+		if (k->port_dx)
+			regs |= BIT(VCPU_REGS_RDX);
+		return regs;
+	case KC_OP_SHIFT:
+		if (k->has_src)		/* the count is in CL */
+			regs |= BIT(VCPU_REGS_RCX);
+		return regs | BIT(k->dst.reg);
+	case KC_OP_MOV:
+	case KC_OP_MOVZX:
+	case KC_OP_MOVSX:
+	case KC_OP_ALU:
+	case KC_OP_UNARY:
+		regs = BIT(k->dst.reg);
+		if (k->has_src)
+			regs |= BIT(k->src.reg);
+		return regs;
+	}
+	return 0;
+}
+
 static struct kc_block *kc_block_alloc(const struct kc_insn *insns,
 				       unsigned int n, const u8 *bytes,
 				       unsigned int len)
@@ -489,11 +518,12 @@ struct kc_block *kc_scan(const struct kc_code *code, unsigned int extent)
 	n = kc_check_jumps(insns, n, len);
 	n = kc_trim_to_io(insns, n, &len);
 	kc_mark_flags_live(insns, n);
-	for (i = 0; i < n; i++)
-		nr_io += kc_is_io(&insns[i]);
-
 	blk = kc_block_alloc(insns, n, code->bytes, len);
 	if (blk) {
+		for (i = 0; i < n; i++) {
+			nr_io += kc_is_io(&insns[i]);
+			blk->regs |= kc_regs_used(&insns[i]);
+		}
 		blk->nr_io = nr_io;
 		blk->singular = nr_io == 1;
 		blk->extent = extent;
