@@ -49,9 +49,9 @@ kc_user_read:
 	out	%al, $KC_ZONE_PORT
 	ret
 
-	.globl kc_unmask_irq0, kc_unmask_next
-kc_unmask_irq0:
-	mov	$0xfa, %al		/* unmask IRQ0 and the cascade */
+	.globl kc_unmask_irq3, kc_unmask_next
+kc_unmask_irq3:
+	mov	$0xf3, %al		/* unmask IRQ3 and the cascade */
 	out	%al, $0x21
 kc_unmask_next:
 	out	%al, $KC_ZONE_PORT

@@ -27,10 +27,10 @@ u32 kc_pic_imr(u32 mask);	/* OUT to the master PIC's IMR, IN back */
 u32 kc_user_read(u32 seed);	/* OUT, IN from userspace, OUT */
 
 /*
- * Unmask IRQ0 at the master 8259, then two OUTs to KC_ZONE_PORT; the
- * second OUT is at kc_unmask_next, where a pending IRQ0 is taken.
+ * Unmask IRQ3 at the master 8259, then two OUTs to KC_ZONE_PORT; the
+ * first of them is at kc_unmask_next, where a pending IRQ3 is taken.
  */
-void kc_unmask_irq0(void);
+void kc_unmask_irq3(void);
 extern char kc_unmask_next[];
 
 /* 8259 initialisation: ICW1-ICW4 on both controllers, then the masks. */
