@@ -6,6 +6,7 @@
 # KVM guests under it.
 #
 #   make check     build everything, run all tests; ends "N passed, N failed"
+#   make check-full  the same with every upstream KVM selftest
 #   make demo      boot the test VM (-icount) and run the built-in guest workloads
 #   make bench     costs of exits and of the module's work, under -icount
 #   make module    build kvm_coalesce.ko against the cached patched kernel
@@ -19,6 +20,10 @@ SHELL := /bin/bash
 
 check:
 	@scripts/check.sh
+
+# All upstream KVM selftests in every mode: about half an hour.
+check-full:
+	@scripts/check.sh --full
 
 # With -icount the demo's numbers are the same on every run.
 demo:
@@ -43,4 +48,4 @@ clean:
 		-o -name '.*.cmd' | xargs rm -f
 	rm -f Module.symvers modules.order .module-common.o .*.cmd
 
-.PHONY: check demo bench module selftests kernel lint clean
+.PHONY: check check-full demo bench module selftests kernel lint clean

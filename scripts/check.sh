@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check: build everything, run the selftests in the test VM, and the
-# host-side checks (DKMS build, kvm_intel compile test, checkpatch,
-# sparse).  Ends with "N passed, N failed, N skipped"; exits non-zero if
-# anything failed.
+# make check: build everything, run our selftests and a quick list of the
+# upstream KVM selftests (all of them with --full) in the test VM, and
+# the host-side checks (ALU test, DKMS build, kvm_intel compile test,
+# checkpatch, sparse).  Ends with "N passed, N failed, N skipped"; exits
+# non-zero if anything failed.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -31,26 +32,46 @@ if ! ksrc=$("$KC_TOP"/scripts/build.sh); then
 fi
 result ok "build (kernel $(make -s -C "$ksrc" kernelrelease), module, selftests)"
 
-# The selftests, in the VM; each TAP line of the runner is one test.
-log="$KC_BUILD/check-vm.log"
-if "$KC_TOP"/scripts/vm-run.sh check >"$log"; then
-	result ok "test VM: job finished, kernel log clean"
+# vm_job NAME JOB: run JOB in the test VM; each TAP line is one result.
+vm_job() {
+	local log="$KC_BUILD/check-$2.log" ntests nrun line
+
+	if "$KC_TOP"/scripts/vm-run.sh "$2" >"$log"; then
+		result ok "$1: job finished, kernel log clean"
+	else
+		result fail "$1: job finished, kernel log clean (see $KC_BUILD/vm-$2/)"
+	fi
+	cat "$log"
+	ntests=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log")
+	[ -n "$ntests" ] || result fail "$1: no TAP plan"
+	while read -r line; do
+		case $line in
+		"ok "*"# SKIP"*) result skip "${line#ok [0-9]* }" ;;
+		"ok "*)          result ok "${line#ok [0-9]* }" ;;
+		"not ok "*)      result fail "${line#not ok [0-9]* }" ;;
+		esac
+	done < <(grep -E '^(not )?ok [0-9]+ ' "$log")
+	nrun=$(grep -cE '^(not )?ok [0-9]+ ' "$log")
+	[ "$nrun" = "${ntests:-0}" ] ||
+		result fail "$1: $nrun of ${ntests:-?} tests reported"
+}
+
+# Our selftests.
+vm_job "selftests" check
+
+# The upstream KVM selftests, without the module and with it in every
+# mode: a quick list, or all of them for make check-full.
+if [ "${1:-}" = --full ]; then
+	st="$ksrc/tools/testing/selftests/kvm"
+	KC_UPSTREAM_TESTS=$(cd "$st" && find . -maxdepth 2 -type f -perm -u+x \
+			    ! -name '*.sh' ! -path './lib/*' | sed 's|^\./||' | sort)
+	export KC_VM_TIMEOUT=7200
 else
-	result fail "test VM: job finished, kernel log clean (see $KC_BUILD/vm-check/)"
+	KC_UPSTREAM_TESTS=$(grep -v '^#' "$KC_TOP/scripts/upstream-quick.list")
 fi
-cat "$log"
-ntests=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log")
-[ -n "$ntests" ] || result fail "test VM: no TAP plan"
-while read -r line; do
-	name=${line#*ok [0-9]* }
-	case $line in
-	"ok "*"# SKIP"*) result skip "$name" ;;
-	"ok "*)          result ok "$name" ;;
-	"not ok "*)      result fail "$name" ;;
-	esac
-done < <(grep -E '^(not )?ok [0-9]+ ' "$log")
-nrun=$(grep -cE '^(not )?ok [0-9]+ ' "$log")
-[ "$nrun" = "${ntests:-0}" ] || result fail "test VM: $nrun of ${ntests:-?} tests reported"
+export KC_UPSTREAM_TESTS KC_CMDLINE="kc.modes=scan,confirm,addr"
+vm_job "upstream KVM selftests" peer
+unset KC_UPSTREAM_TESTS KC_CMDLINE
 
 # Host tests: one result per TAP line.
 hlog="$KC_BUILD/check-host.log"

@@ -37,12 +37,20 @@ rm -f "$root"/kc/*.o "$root"/kc/*.d
 if [ -f "$KC_TOP/scripts/tests-$job.list" ]; then
 	cp "$KC_TOP/scripts/tests-$job.list" "$root/kc/tests.list"
 fi
+# The upstream KVM selftests the job runs, from the same tree.
+if [ -n "${KC_UPSTREAM_TESTS:-}" ]; then
+	mkdir -p "$root/kc/upstream"
+	for t in $KC_UPSTREAM_TESTS; do
+		cp "$ksrc/tools/testing/selftests/kvm/$t" "$root/kc/upstream/"
+		basename "$t" >>"$root/kc/upstream.list"
+	done
+fi
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out/initramfs.gz"
 
 # TCG is too slow for the kernel to calibrate the TSC against the PIT,
 # which leaves KVM without a TSC frequency; state one (1 GHz: with icount
 # shift=0 that is the guest's own clock).
-cmdline="tsc_early_khz=1000000 tsc=reliable"
+cmdline="tsc_early_khz=1000000 tsc=reliable ${KC_CMDLINE:-}"
 
 qemu=(qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,+npt -m 2G
       -smp "${KC_SMP:-2}" -no-reboot -display none -monitor none
