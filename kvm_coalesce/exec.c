@@ -285,20 +285,27 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 			kc_exec_shift(&s, k);
 			break;
 		case KC_OP_JCC:
-			if (kc_cond(k->sub, s.rflags)) {
-				ran++;
-				target = (u64)off + k->len + k->imm;
-				/* Skip to the target, or leave the block there. */
-				for (off += k->len, i++; i < nr_insns && off < target;
-				     off += blk->insns[i++].len)
-					;
-				if (off != target) {
-					off = target;
-					goto out;
-				}
-				continue;
+			if (!kc_cond(k->sub, s.rflags))
+				break;
+			/*
+			 * A jump out of the block is left to the guest's CPU,
+			 * which checks its target; one inside lands on an
+			 * instruction boundary (kc_scan() made sure).
+			 */
+			target = (u64)off + k->len + k->imm;
+			if (target > blk->len)
+				goto out;
+			ran++;
+			off += k->len;
+			i++;
+			while (off < target && i < nr_insns)
+				off += blk->insns[i++].len;
+			/* Past the instructions this run may execute: stop there. */
+			if (off < target) {
+				off = target;
+				goto out;
 			}
-			break;
+			continue;
 		case KC_OP_NOP:
 			break;
 		}
