@@ -58,6 +58,20 @@ kc_unmask_next:
 	out	%al, $KC_ZONE_PORT
 	ret
 
+	.globl kc_jumps
+kc_jumps:
+	mov	%edi, %eax
+	out	%al, $KC_ZONE_PORT
+	test	$1, %al
+	jz	1f			/* inside the block */
+	add	$3, %eax
+1:	out	%al, $KC_ZONE_PORT
+	cmp	$0x40, %eax
+	ja	2f			/* past the block's end */
+	out	%al, $KC_ZONE_PORT
+	nop
+2:	ret
+
 	.globl kc_pic_init
 kc_pic_init:
 	mov	$0x11, %al		/* ICW1: edge, cascade, ICW4 */

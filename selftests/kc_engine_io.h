@@ -25,6 +25,11 @@ extern u8 kc_fig8_add_imm[];
 u32 kc_single(u32 seed);	/* one OUT among other instructions */
 u32 kc_pic_imr(u32 mask);	/* OUT to the master PIC's IMR, IN back */
 u32 kc_user_read(u32 seed);	/* OUT, IN from userspace, OUT */
+/*
+ * OUT; JZ inside the block over an ADD; OUT; JA past the block's end
+ * over a third OUT: three OUTs or two, one block.
+ */
+u32 kc_jumps(u32 seed);
 
 /*
  * Unmask IRQ3 at the master 8259, then two OUTs to KC_ZONE_PORT; the

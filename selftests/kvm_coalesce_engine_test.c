@@ -7,8 +7,9 @@
  * patent (I/O at instructions 3, 5, 8 and 11, extent 10) twice, a
  * singular access twice, Figure 8 again after the guest rewrote one of
  * its instructions, with the extent changed to 2 and back at run time,
- * a write and read-back of the in-kernel PIC's IMR, and a block whose
- * second access goes to a userspace device.
+ * a write and read-back of the in-kernel PIC's IMR, a block whose
+ * second access goes to a userspace device, and a block with a forward
+ * jump inside it and one past its end, taken or not.
  *
  * For every mode, the exits KVM counts per stage must be exactly those
  * the mode's flow chart gives, and everything the guest or userspace
@@ -36,6 +37,7 @@ enum stage {
 	ST_FIG8_F,			/* extent 10 again */
 	ST_PIC,				/* in-kernel device read */
 	ST_USER,			/* userspace device read in a block */
+	ST_JUMP_A, ST_JUMP_B, ST_JUMP_C, /* jumps inside and out of a block */
 	NR_STAGES,
 };
 
@@ -47,11 +49,11 @@ static const char * const mode_names[NR_MODES] = {
 
 /* Exits KVM counts per stage, besides the stage's ucall. */
 static const int expected_exits[NR_MODES][NR_STAGES] = {
-	/*             A  B  SA SB C  D  E  F  PIC USER */
-	[M_OFF]     = { 0, 4, 4, 1, 1, 4, 4, 4, 4, 2, 3 },
-	[M_SCAN]    = { 0, 1, 1, 1, 1, 2, 1, 3, 1, 1, 3 },
-	[M_CONFIRM] = { 0, 4, 1, 1, 1, 2, 1, 4, 2, 2, 3 },
-	[M_ADDR]    = { 0, 1, 1, 1, 1, 1, 1, 3, 1, 1, 3 },
+	/*             A  B  SA SB C  D  E  F  PIC USER JA JB JC */
+	[M_OFF]     = { 0, 4, 4, 1, 1, 4, 4, 4, 4, 2, 3,  3, 3, 2 },
+	[M_SCAN]    = { 0, 1, 1, 1, 1, 2, 1, 3, 1, 1, 3,  1, 1, 1 },
+	[M_CONFIRM] = { 0, 4, 1, 1, 1, 2, 1, 4, 2, 2, 3,  3, 1, 1 },
+	[M_ADDR]    = { 0, 1, 1, 1, 1, 1, 1, 3, 1, 1, 3,  1, 1, 1 },
 };
 
 #define USER_IN_VALUE	0x5a
@@ -85,6 +87,13 @@ static void guest_code(void)
 	GUEST_SYNC(ST_PIC);
 	results[ST_USER] = kc_user_read(0x99);
 	GUEST_SYNC(ST_USER);
+	/* JZ taken, JA not; neither; both: JA leaves the block. */
+	results[ST_JUMP_A] = kc_jumps(0x10);
+	GUEST_SYNC(ST_JUMP_A);
+	results[ST_JUMP_B] = kc_jumps(0x11);
+	GUEST_SYNC(ST_JUMP_B);
+	results[ST_JUMP_C] = kc_jumps(0x50);
+	GUEST_SYNC(ST_JUMP_C);
 	GUEST_DONE();
 }
 
@@ -271,6 +280,12 @@ static void check_off(const struct run_obs *off)
 	TEST_ASSERT_EQ(off->stage[ST_USER].nr_ring, 2);
 	TEST_ASSERT_EQ(off->stage[ST_USER].ring[1].data[0], USER_IN_VALUE);
 	TEST_ASSERT_EQ(off->results[ST_USER], USER_IN_VALUE);
+	TEST_ASSERT_EQ(off->results[ST_JUMP_A], 0x10);
+	TEST_ASSERT_EQ(off->results[ST_JUMP_B], 0x14);
+	TEST_ASSERT_EQ(off->results[ST_JUMP_C], 0x50);
+	TEST_ASSERT_EQ(off->stage[ST_JUMP_A].nr_ring, 3);
+	TEST_ASSERT_EQ(off->stage[ST_JUMP_B].ring[1].data[0], 0x14);
+	TEST_ASSERT_EQ(off->stage[ST_JUMP_C].nr_ring, 2);
 }
 
 /* How much the counter at @offset in struct kc_stats grew in @stage. */
@@ -291,7 +306,7 @@ static void check_scan_counters(const struct run_obs *obs)
 	static const int blocks[NR_STAGES] = {
 		[ST_FIG8_A] = 1, [ST_FIG8_B] = 1, [ST_FIG8_C] = 1,
 		[ST_FIG8_D] = 1, [ST_FIG8_E] = 1, [ST_FIG8_F] = 1,
-		[ST_PIC] = 1,
+		[ST_PIC] = 1, [ST_JUMP_A] = 1, [ST_JUMP_B] = 1, [ST_JUMP_C] = 1,
 	};
 	int stage;
 
