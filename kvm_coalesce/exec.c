@@ -196,20 +196,23 @@ static void kc_store(struct kvm_vcpu *vcpu, struct kc_state *s,
 /*
  * Whether an event may be delivered before the next instruction, so that
  * an interrupt an OUT made deliverable is taken where the guest's CPU
- * would take it.  KVM asks for event processing (KVM_REQ_EVENT) more
- * often than an event is deliverable, e.g. after every write to the
- * 8259; with IF clear only NMIs, SMIs, INIT/SIPI and exceptions can be.
+ * would take it.  NMIs, SMIs, INIT/SIPI and exceptions are delivered
+ * whatever IF says.  Maskable interrupts make KVM ask for event
+ * processing (KVM_REQ_EVENT), which it also does more often than one is
+ * deliverable, e.g. after every write to the 8259: with IF clear that
+ * does not stop a block.  With APICv or AVIC, interrupts are posted
+ * without KVM_REQ_EVENT; kc_vcpu_can_run() leaves IF=1 exits to KVM then.
  */
 static bool kc_event_pending(struct kvm_vcpu *vcpu, const struct kc_state *s)
 {
-	if (!kvm_test_request(KVM_REQ_EVENT, vcpu))
-		return false;
-	if (s->rflags & X86_EFLAGS_IF)
+	if (vcpu->arch.nmi_pending || atomic_read(&vcpu->arch.nmi_queued) ||
+	    vcpu->arch.smi_pending || kvm_test_request(KVM_REQ_SMI, vcpu) ||
+	    vcpu->arch.exception.pending ||
+	    vcpu->arch.exception_vmexit.pending ||
+	    kvm_apic_has_pending_init_or_sipi(vcpu))
 		return true;
-	return vcpu->arch.nmi_pending || atomic_read(&vcpu->arch.nmi_queued) ||
-	       vcpu->arch.smi_pending || vcpu->arch.exception.pending ||
-	       vcpu->arch.exception_vmexit.pending ||
-	       kvm_apic_has_pending_init_or_sipi(vcpu);
+	return (s->rflags & X86_EFLAGS_IF) &&
+	       kvm_test_request(KVM_REQ_EVENT, vcpu);
 }
 
 /*

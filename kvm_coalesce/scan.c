@@ -15,6 +15,7 @@
 #include <asm/insn.h>
 
 #include "kvm_cache_regs.h"
+#include "lapic.h"
 #include "x86.h"
 
 #include "kvm_coalesce.h"
@@ -22,18 +23,24 @@
 /*
  * Whether the module may run guest instructions at this exit.  Anything
  * that makes an instruction boundary observable (single-stepping, debug
- * breakpoints, the STI/MOV SS shadow), that adds a layer of interception
- * (a nested guest) or another CPU mode (SMM, 16- and 32-bit code) leaves
- * the exit to KVM.
+ * breakpoints, the STI/MOV SS shadow, interrupts posted by APICv or AVIC
+ * while IF is set), that adds a layer of interception (a nested guest)
+ * or another CPU mode (SMM, 16- and 32-bit code) leaves the exit to KVM.
  */
 bool kc_vcpu_can_run(struct kvm_vcpu *vcpu)
 {
+	unsigned long rflags;
+
 	if (vcpu->guest_debug || is_guest_mode(vcpu) ||
 	    (vcpu->arch.hflags & HF_SMM_MASK))
 		return false;
 	if (!is_64_bit_mode(vcpu))
 		return false;
-	if (kvm_get_rflags(vcpu) & X86_EFLAGS_TF)
+	rflags = kvm_get_rflags(vcpu);
+	if (rflags & X86_EFLAGS_TF)
+		return false;
+	/* Posted interrupts do not ask for KVM_REQ_EVENT: see exec.c. */
+	if ((rflags & X86_EFLAGS_IF) && kvm_vcpu_apicv_active(vcpu))
 		return false;
 	if (kvm_get_dr(vcpu, 7) & DR7_BP_EN_MASK)
 		return false;
