@@ -239,6 +239,7 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	unsigned long rip = kvm_rip_read(vcpu), rflags;
 	unsigned int i = 0, off = 0, nr_io = 0, ran = 0;
 	enum kc_stat stop = KC_NR_STATS;
+	bool after_io = false;
 	struct kc_state s;
 	u64 target;
 
@@ -248,10 +249,17 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	while (i < nr_insns) {
 		const struct kc_insn *k = &blk->insns[i];
 
-		if (ran && kc_vcpu_interrupted(vcpu, &s)) {
+		/*
+		 * Only I/O can make an event deliverable here: the other
+		 * instructions a block may hold cannot change IF, and an
+		 * event from elsewhere may as well have arrived a few
+		 * instructions later.  So look after each I/O instruction.
+		 */
+		if (after_io && kc_vcpu_interrupted(vcpu, &s)) {
 			stop = KC_STAT_STOP_EVENT;
 			break;
 		}
+		after_io = false;
 
 		switch (k->op) {
 		case KC_OP_IN:
@@ -266,6 +274,7 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 				goto out;
 			}
 			nr_io++;
+			after_io = true;
 			break;
 		case KC_OP_MOV:
 			kc_set(&s, k->dst, k->size, kc_src(&s, k));
