@@ -151,6 +151,9 @@ static void run_mode(int mode, struct run_obs *obs)
 		obs->exits[stage] = now - io_exits - 1;
 		io_exits = now;
 		read_devices(vm, &obs->dev[stage]);
+		/* Room for the 20 instructions of the 8259 sequence. */
+		if (stage == ST_START)
+			TEST_ASSERT_EQ(kc_vm_debugfs_write(vm, "extent", "32"), 0);
 		if (stage == ST_PIC_B) {
 			/* An edge on IRQ3, latched in IRR while masked. */
 			kvm_irq_line(vm, 3, 1);
