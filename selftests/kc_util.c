@@ -17,6 +17,10 @@
 
 #define KC_PARAM_DIR	"/sys/module/kvm_coalesce/parameters"
 
+const char * const kc_mode_names[NR_MODES] = {
+	"off", "scan", "confirm", "addr",
+};
+
 static const struct {
 	const char *name;
 	size_t offset;

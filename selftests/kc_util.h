@@ -12,6 +12,10 @@
 
 #include "kvm_util.h"
 
+/* The module's modes, in the order of its mode parameter's values. */
+enum { M_OFF, M_SCAN, M_CONFIRM, M_ADDR, NR_MODES };
+extern const char * const kc_mode_names[NR_MODES];
+
 /* Counters of a VM, as the module's debugfs "stats" file lists them. */
 struct kc_stats {
 	u64 exits;

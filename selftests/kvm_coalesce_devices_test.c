@@ -38,11 +38,6 @@ enum {
  * IRQ0 would also see the 8254 the test programs.
  */
 #define IRQ3_VECTOR	0x23
-enum { M_OFF, M_SCAN, M_CONFIRM, M_ADDR, NR_MODES };
-
-static const char * const mode_names[NR_MODES] = {
-	"off", "scan", "confirm", "addr",
-};
 
 /* Exits KVM counts per stage, besides the stage's ucall. */
 static const int expected_exits[NR_MODES][NR_STAGES] = {
@@ -133,7 +128,7 @@ static void run_mode(int mode, struct run_obs *obs)
 	int stage;
 
 	memset(obs, 0, sizeof(*obs));
-	TEST_ASSERT_EQ(kc_param_write("mode", mode_names[mode]), 0);
+	TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[mode]), 0);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vm_ioctl(vm, KVM_CREATE_PIT2, &pit);
@@ -145,7 +140,7 @@ static void run_mode(int mode, struct run_obs *obs)
 		if (get_ucall(vcpu, &uc) == UCALL_ABORT)
 			REPORT_GUEST_ASSERT(uc);
 		TEST_ASSERT(uc.cmd == UCALL_SYNC && uc.args[1] == stage,
-			    "mode %s: exit %s at stage %d", mode_names[mode],
+			    "mode %s: exit %s at stage %d", kc_mode_names[mode],
 			    exit_reason_str(vcpu->run->exit_reason), stage);
 		now = kc_vcpu_stat(vcpu, "io_exits");
 		obs->exits[stage] = now - io_exits - 1;
@@ -178,30 +173,30 @@ static void check_mode(int mode, const struct run_obs *off,
 	for (stage = ST_PIC_A; stage < NR_STAGES; stage++) {
 		TEST_ASSERT(obs->exits[stage] == expected_exits[mode][stage],
 			    "mode %s, stage %d: %d exits, wanted %d",
-			    mode_names[mode], stage, obs->exits[stage],
+			    kc_mode_names[mode], stage, obs->exits[stage],
 			    expected_exits[mode][stage]);
 		TEST_ASSERT(!memcmp(obs->dev[stage].pic, off->dev[stage].pic,
 				    sizeof(obs->dev[stage].pic)),
 			    "mode %s, stage %d: 8259 state differs from off",
-			    mode_names[mode], stage);
+			    kc_mode_names[mode], stage);
 		TEST_ASSERT(!memcmp(&obs->dev[stage].pit, &off->dev[stage].pit,
 				    sizeof(obs->dev[stage].pit)),
 			    "mode %s, stage %d: 8254 state differs from off",
-			    mode_names[mode], stage);
+			    kc_mode_names[mode], stage);
 	}
 	/* IRQ3 was taken right after the OUT that unmasked it. */
 	TEST_ASSERT(obs->irq_rip == (u64)kc_unmask_next,
 		    "mode %s: IRQ3 taken at RIP 0x%lx, wanted 0x%lx",
-		    mode_names[mode], obs->irq_rip, (u64)kc_unmask_next);
+		    kc_mode_names[mode], obs->irq_rip, (u64)kc_unmask_next);
 	if (mode == M_SCAN || mode == M_ADDR)
 		TEST_ASSERT(obs->stop_event == 1,
 			    "mode %s: %lu blocks stopped for an event, wanted 1",
-			    mode_names[mode], obs->stop_event);
+			    kc_mode_names[mode], obs->stop_event);
 
 	/* The count read back is the running counter: only its range is known. */
 	for (stage = ST_PIT_A; stage <= ST_PIT_B; stage++)
 		TEST_ASSERT(obs->pit_counts[stage] <= 0x2e9c,
-			    "mode %s: count read back 0x%x", mode_names[mode],
+			    "mode %s: count read back 0x%x", kc_mode_names[mode],
 			    obs->pit_counts[stage]);
 }
 
@@ -244,7 +239,7 @@ int main(int argc, char *argv[])
 			check_off(&obs[M_OFF]);
 		check_mode(mode, &obs[M_OFF], &obs[mode]);
 		ksft_test_result_pass("mode=%s: 8259, 8254 and IRQ3 as with off\n",
-				      mode_names[mode]);
+				      kc_mode_names[mode]);
 	}
 	TEST_ASSERT_EQ(kc_param_write("mode", saved), 0);
 	free(obs);

@@ -41,12 +41,6 @@ enum stage {
 	NR_STAGES,
 };
 
-enum { M_OFF, M_SCAN, M_CONFIRM, M_ADDR, NR_MODES };
-
-static const char * const mode_names[NR_MODES] = {
-	"off", "scan", "confirm", "addr",
-};
-
 /* Exits KVM counts per stage, besides the stage's ucall. */
 static const int expected_exits[NR_MODES][NR_STAGES] = {
 	/*             A  B  SA SB C  D  E  F  PIC USER JA JB JC */
@@ -162,7 +156,7 @@ static void run_mode(int mode, struct run_obs *obs)
 	int stage;
 
 	memset(obs, 0, sizeof(*obs));
-	TEST_ASSERT_EQ(kc_param_write("mode", mode_names[mode]), 0);
+	TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[mode]), 0);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	kvm_vm_register_coalesced_io(vm, KC_ZONE_PORT, 1, true);
@@ -196,13 +190,13 @@ static void check_exits(int mode, const struct run_obs *obs)
 	int stage;
 
 	for (stage = ST_FIG8_A; stage < NR_STAGES; stage++)
-		printf("# %s stage %d: %d exits, stop_event %lu\n", mode_names[mode],
+		printf("# %s stage %d: %d exits, stop_event %lu\n", kc_mode_names[mode],
 		       stage, obs->stage[stage].exits,
 		       obs->stage[stage].stats.stop_event);
 	for (stage = ST_FIG8_A; stage < NR_STAGES; stage++)
 		TEST_ASSERT(obs->stage[stage].exits == expected_exits[mode][stage],
 			    "mode %s, stage %d: %d exits, wanted %d",
-			    mode_names[mode], stage, obs->stage[stage].exits,
+			    kc_mode_names[mode], stage, obs->stage[stage].exits,
 			    expected_exits[mode][stage]);
 }
 
@@ -218,22 +212,22 @@ static void check_same(int mode, const struct run_obs *off,
 
 		TEST_ASSERT(a->nr_ring == b->nr_ring,
 			    "mode %s, stage %d: %d ring entries, off: %d",
-			    mode_names[mode], stage, b->nr_ring, a->nr_ring);
+			    kc_mode_names[mode], stage, b->nr_ring, a->nr_ring);
 		for (i = 0; i < a->nr_ring; i++)
 			TEST_ASSERT(!memcmp(&a->ring[i], &b->ring[i], sizeof(a->ring[i])),
 				    "mode %s, stage %d: ring entry %d differs",
-				    mode_names[mode], stage, i);
+				    kc_mode_names[mode], stage, i);
 		TEST_ASSERT(a->nr_user == b->nr_user &&
 			    !memcmp(a->user, b->user, sizeof(a->user)),
 			    "mode %s, stage %d: exits to userspace differ",
-			    mode_names[mode], stage);
+			    kc_mode_names[mode], stage);
 		TEST_ASSERT(off->results[stage] == obs->results[stage],
 			    "mode %s, stage %d: result 0x%x, off: 0x%x",
-			    mode_names[mode], stage, obs->results[stage],
+			    kc_mode_names[mode], stage, obs->results[stage],
 			    off->results[stage]);
 	}
 	TEST_ASSERT(!memcmp(&off->regs, &obs->regs, sizeof(off->regs)),
-		    "mode %s: final registers differ", mode_names[mode]);
+		    "mode %s: final registers differ", kc_mode_names[mode]);
 }
 
 /* What kc_fig8() computes, and writes to the ring, with ADD imm @add. */
@@ -342,7 +336,7 @@ int main(int argc, char *argv[])
 
 	for (mode = 0; mode < NR_MODES; mode++) {
 		run_mode(mode, &obs[mode]);
-		kc_print_stats(mode_names[mode], &obs[mode].stage[ST_USER].stats);
+		kc_print_stats(kc_mode_names[mode], &obs[mode].stage[ST_USER].stats);
 		check_exits(mode, &obs[mode]);
 		if (mode == M_OFF)
 			check_off(&obs[mode]);
@@ -351,7 +345,7 @@ int main(int argc, char *argv[])
 		if (mode == M_SCAN)
 			check_scan_counters(&obs[mode]);
 		ksft_test_result_pass("mode=%s: flow chart exits, state as off\n",
-				      mode_names[mode]);
+				      kc_mode_names[mode]);
 	}
 
 	TEST_ASSERT_EQ(kc_param_write("mode", saved), 0);
