@@ -108,6 +108,9 @@ static void read_devices(struct kvm_vm *vm, struct devices *dev)
 	vm_ioctl(vm, KVM_GET_IRQCHIP, &chip);
 	dev->pic[1] = chip.chip.pic;
 	vm_ioctl(vm, KVM_GET_PIT2, &dev->pit);
+	/* IRQ0 follows the 8254's timer, which runs on host time. */
+	dev->pic[0].irr &= ~1;
+	dev->pic[0].last_irr &= ~1;
 	/*
 	 * When the count was loaded is a host time, and the count latched
 	 * a snapshot of the running counter: they differ from run to run.
