@@ -16,6 +16,10 @@ run_pass() {
 		rc=$?
 		echo "$t $rc" >>/tmp/"$1"
 		echo "# $1: $t exit $rc"
+		# What a test that failed with the module said, for diagnosis.
+		if [ "$rc" != 0 ] && [ "$1" != stock ]; then
+			tail -5 /tmp/out | sed 's/^/#   /'
+		fi
 	done
 }
 
