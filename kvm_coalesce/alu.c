@@ -94,14 +94,8 @@ u64 kc_alu_op(u8 op, int size, u64 a, u64 b, unsigned long *rflags)
 	case KC_ALU_CMP:
 		r = kc_sub(size, a, b, op == KC_ALU_SBB && cin, &fl);
 		break;
-	case KC_ALU_OR:
-		r = a | b;
-		break;
-	case KC_ALU_XOR:
-		r = a ^ b;
-		break;
-	default:	/* AND, TEST */
-		r = a & b;
+	default:	/* OR, AND, XOR, TEST: CF, OF and AF clear */
+		r = kc_alu_result(op, size, a, b, false);
 		break;
 	}
 	kc_set_flags(rflags, KC_ARITH_FLAGS, fl | kc_szp(r, size));
