@@ -12,11 +12,6 @@
 #define KC_ARITH_FLAGS	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
 			 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_OF)
 
-static u64 kc_width_mask(int size)
-{
-	return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
-}
-
 static u64 kc_sign_bit(int size)
 {
 	return 1ull << (size * 8 - 1);
@@ -154,7 +149,7 @@ u64 kc_shift_op(u8 op, int size, u64 a, u8 count, unsigned long *rflags)
 		of = a & sign;
 		break;
 	default:	/* SAR */
-		sa = (s64)(a << (64 - bits)) >> (64 - bits);
+		sa = kc_sign_extend(a, size);
 		r = (u64)(sa >> (c < bits ? c : bits - 1)) & kc_width_mask(size);
 		cf = (sa >> (c <= bits ? c - 1 : bits - 1)) & 1;
 		of = false;

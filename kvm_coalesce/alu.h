@@ -21,6 +21,20 @@ enum kc_unary { KC_UN_INC, KC_UN_DEC, KC_UN_NOT, KC_UN_NEG };
 /* The x86 encoding of the C0/C1/D0-D3 group. */
 enum kc_shift { KC_SH_SHL = 4, KC_SH_SHR = 5, KC_SH_SAR = 7 };
 
+/* The bits an operand of @size bytes (1, 2, 4 or 8) occupies. */
+static inline u64 kc_width_mask(int size)
+{
+	return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+/* @v, an operand of @size bytes, sign-extended to 64 bits. */
+static inline u64 kc_sign_extend(u64 v, int size)
+{
+	int shift = 64 - size * 8;
+
+	return (u64)((s64)(v << shift) >> shift);
+}
+
 /*
  * Each returns the result of the operation on operands of @size bytes
  * (1, 2, 4 or 8) and updates the arithmetic flags in *@rflags as the

@@ -37,11 +37,6 @@ struct kc_state {
 	int cpl;
 };
 
-static __always_inline u64 kc_mask(int size)
-{
-	return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
-}
-
 static __always_inline u64 kc_get(const struct kc_state *s, struct kc_opnd o,
 				  int size)
 {
@@ -49,7 +44,7 @@ static __always_inline u64 kc_get(const struct kc_state *s, struct kc_opnd o,
 
 	if (o.hi8)
 		v >>= 8;
-	return v & kc_mask(size);
+	return v & kc_width_mask(size);
 }
 
 /* Writes of 32 bits zero-extend; 8 and 16 bits keep the rest. */
@@ -63,15 +58,8 @@ static __always_inline void kc_set(struct kc_state *s, struct kc_opnd o,
 	else if (size == 4)
 		*r = (u32)v;
 	else
-		*r = (*r & ~kc_mask(size)) | (v & kc_mask(size));
+		*r = (*r & ~kc_width_mask(size)) | (v & kc_width_mask(size));
 	s->dirty |= BIT(o.reg);
-}
-
-static u64 kc_sign_extend(u64 v, int size)
-{
-	int shift = 64 - size * 8;
-
-	return (u64)((s64)(v << shift) >> shift);
 }
 
 static __always_inline u64 kc_src(const struct kc_state *s,
@@ -79,7 +67,7 @@ static __always_inline u64 kc_src(const struct kc_state *s,
 {
 	if (k->has_src)
 		return kc_get(s, k->src, k->size);
-	return (u64)k->imm & kc_mask(k->size);
+	return (u64)k->imm & kc_width_mask(k->size);
 }
 
 static void kc_exec_alu(struct kc_state *s, const struct kc_insn *k)
