@@ -17,11 +17,23 @@
 
 #include "kvm_coalesce.h"
 
-/* Run the first @n instructions of @blk; account for the result. */
-static bool kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-		   const struct kc_block *blk, unsigned int n, int *ret)
+/* How many of @blk's instructions an exit runs: one if it is singular. */
+static unsigned int kc_run_len(const struct kc_block *blk)
 {
-	if (!kc_exec(vm, vcpu, blk, n))
+	return blk->singular ? 1 : blk->nr_insns;
+}
+
+/*
+ * Run the first @n instructions of @blk, drop the caller's reference to
+ * it and account for the result.
+ */
+static bool kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+		   struct kc_block *blk, unsigned int n, int *ret)
+{
+	bool ran = kc_exec(vm, vcpu, blk, n);
+
+	kc_block_put(blk);
+	if (!ran)
 		return false;
 
 	kc_stat_inc(vm, KC_STAT_HANDLED);
@@ -29,9 +41,12 @@ static bool kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	return true;
 }
 
-/* Scan the code at this exit; counts the scan and singular results. */
+/*
+ * Scan the code at this exit; counts the scan and singular results.
+ * @hash: the block will be stored or compared, compute its keyed hash.
+ */
 static struct kc_block *kc_scan_code(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-				     struct kc_code *code)
+				     struct kc_code *code, bool hash)
 {
 	struct kc_block *blk;
 
@@ -42,7 +57,8 @@ static struct kc_block *kc_scan_code(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	if (!blk)
 		return NULL;
 	blk->gpa = code->gpa;
-	blk->hash = kc_block_hash(vm, blk->bytes, blk->len, blk->gpa);
+	if (hash)
+		blk->hash = kc_block_hash(vm, blk->bytes, blk->len, blk->gpa);
 	if (blk->singular)
 		kc_stat_inc(vm, KC_STAT_SINGULAR);
 	return blk;
@@ -106,31 +122,21 @@ static bool kc_mode_scan(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 			 struct kc_code *code, int *ret)
 {
 	struct kc_block *blk;
-	unsigned int n;
-	bool handled;
 
 	switch (kc_lookup(vm, vcpu, code, true, &blk)) {
 	case KC_FOUND:
-		n = blk->singular ? 1 : blk->nr_insns;
-		break;
+		return kc_run(vm, vcpu, blk, kc_run_len(blk), ret);
 	case KC_STALE:
-		blk = kc_scan_code(vm, vcpu, code);
-		if (!blk)
-			return false;
-		n = 1;
-		break;
+		blk = kc_scan_code(vm, vcpu, code, false);
+		return blk && kc_run(vm, vcpu, blk, 1, ret);
 	default:
-		blk = kc_scan_code(vm, vcpu, code);
+		blk = kc_scan_code(vm, vcpu, code, true);
 		if (!blk)
 			return false;
 		blk->confirmed = true;
 		kc_table_insert(vm, blk);
-		n = blk->singular ? 1 : blk->nr_insns;
-		break;
+		return kc_run(vm, vcpu, blk, kc_run_len(blk), ret);
 	}
-	handled = kc_run(vm, vcpu, blk, n, ret);
-	kc_block_put(blk);
-	return handled;
 }
 
 /*
@@ -143,9 +149,8 @@ static bool kc_mode_confirm(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 {
 	struct kc_block *blk, *old;
 	unsigned int n = 1;
-	bool handled;
 
-	blk = kc_scan_code(vm, vcpu, code);
+	blk = kc_scan_code(vm, vcpu, code, true);
 	if (!blk)
 		return false;
 
@@ -168,9 +173,7 @@ static bool kc_mode_confirm(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		if (old)
 			kc_block_put(old);
 	}
-	handled = kc_run(vm, vcpu, blk, n, ret);
-	kc_block_put(blk);
-	return handled;
+	return kc_run(vm, vcpu, blk, n, ret);
 }
 
 /*
@@ -182,21 +185,20 @@ static bool kc_mode_addr(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 			 struct kc_code *code, int *ret)
 {
 	struct kc_block *blk;
-	unsigned int n;
-	bool handled;
 
 	if (kc_lookup(vm, vcpu, code, false, &blk) != KC_FOUND) {
-		blk = kc_scan_code(vm, vcpu, code);
+		blk = kc_scan_code(vm, vcpu, code, false);
 		if (!blk)
 			return false;
 		blk->confirmed = true;
-		if (!blk->singular)
+		if (!blk->singular) {
+			/* Stored blocks carry their hash, for the other modes. */
+			blk->hash = kc_block_hash(vm, blk->bytes, blk->len,
+						  blk->gpa);
 			kc_table_insert(vm, blk);
+		}
 	}
-	n = blk->singular ? 1 : blk->nr_insns;
-	handled = kc_run(vm, vcpu, blk, n, ret);
-	kc_block_put(blk);
-	return handled;
+	return kc_run(vm, vcpu, blk, kc_run_len(blk), ret);
 }
 
 static bool kc_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu,
