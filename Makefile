@@ -8,7 +8,8 @@
 #   make check     build everything, run all tests; ends "N passed, N failed"
 #   make check-full  the same with every upstream KVM selftest
 #   make demo      boot the test VM (-icount) and run the built-in guest workloads
-#   make bench     costs of exits and of the module's work, under -icount
+#   make bench     costs of exits and of the module's work, and driver
+#                  workloads, under -icount; bench/results.json, Documentation/bench.svg
 #   make module    build kvm_coalesce.ko against the cached patched kernel
 #   make kernel    build (or reuse) the patched kernel; prints its tree
 #   make lint      checkpatch --strict and sparse
@@ -30,8 +31,11 @@ demo:
 	@KC_ICOUNT=1 scripts/vm-run.sh demo
 
 # Benchmarks, not tests: costs in the test VM's instructions (-icount).
+# The KC-RESULT lines of the job go to bench/results.json and its plot.
 bench:
 	@KC_ICOUNT=1 scripts/vm-run.sh bench
+	@scripts/bench-collect.sh
+	@scripts/bench-plot.sh
 
 module selftests:
 	@scripts/build.sh >/dev/null

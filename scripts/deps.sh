@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs=(linux-source-6.12 qemu-system-x86 busybox-static build-essential bc
       flex bison libelf-dev libssl-dev cpio kmod dkms python3 rsync
-      xz-utils gzip perl sparse)
+      xz-utils gzip perl sparse jq gnuplot-nox)
 
 missing=()
 for p in "${pkgs[@]}"; do
