@@ -45,6 +45,8 @@ static const char * const kc_stat_names[KC_NR_STATS] = {
 	[KC_STAT_STOP_EVENT]		= "stop_event",
 	[KC_STAT_STOP_USER_IO]		= "stop_user_io",
 	[KC_STAT_STOP_IOPL]		= "stop_iopl",
+	[KC_STAT_STOP_FAULT]		= "stop_fault",
+	[KC_STAT_STOP_CODE_WRITE]	= "stop_code_write",
 };
 
 static int kc_stats_show(struct seq_file *m, void *unused)

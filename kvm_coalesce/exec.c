@@ -8,19 +8,30 @@
  * once, with RIP after the last instruction executed.  Arithmetic and
  * its flags are computed by alu.c, the flags only where a later
  * instruction or the end of the block may need them.  Port I/O goes through
- * KVM's PIO bus, i.e. to the in-kernel devices only.
+ * KVM's PIO bus, i.e. to the in-kernel devices only.  Memory operands are
+ * translated by KVM's walk of the guest's page tables, with the
+ * permissions of the access at the guest's CPL (SMAP, SMEP and protection
+ * keys included), and then go to guest RAM through KVM's guest memory
+ * helpers (which mark the page dirty) or, where no RAM is, to the local
+ * APIC and KVM's MMIO bus, as KVM's emulator sends them.
  *
  * Execution stops, leaving the guest to resume natively at the next
  * instruction, when the vCPU has an event to inject or a signal pending
  * (so that an interrupt an OUT made deliverable is taken where the
  * guest's CPU would take it), at an I/O access no in-kernel device
- * accepts, and at an I/O instruction the guest's CPL may not execute.
+ * accepts, at an I/O instruction the guest's CPL may not execute, at a
+ * memory access that would fault (the guest's CPU then takes the fault
+ * itself, at the right instruction), and after a write to the block's
+ * own code.
  */
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
 
 #include "kvm_cache_regs.h"
 #include "lapic.h"
+#include "mmu.h"
+#include "mmu/page_track.h"
+#include "x86.h"
 
 #include "kvm_coalesce.h"
 
@@ -35,6 +46,10 @@ struct kc_state {
 	unsigned long rflags;
 	u16 dirty;		/* registers written */
 	int cpl;
+	gpa_t exit_gpa;		/* MMIO exit, until the exiting access ran */
+	gpa_t code_gpa;		/* the block's code, for writes to it */
+	unsigned int code_len;
+	bool code_written;
 };
 
 static __always_inline u64 kc_get(const struct kc_state *s, struct kc_opnd o,
@@ -70,16 +85,24 @@ static __always_inline u64 kc_src(const struct kc_state *s,
 	return (u64)k->imm & kc_width_mask(k->size);
 }
 
+/* @a <sub> @b, setting the flags if a later instruction may read them. */
+static u64 kc_alu(struct kc_state *s, const struct kc_insn *k, u64 a, u64 b)
+{
+	if (k->flags_live)
+		return kc_alu_op(k->sub, k->size, a, b, &s->rflags);
+	return kc_alu_result(k->sub, k->size, a, b, s->rflags & X86_EFLAGS_CF);
+}
+
+static bool kc_alu_writes(const struct kc_insn *k)
+{
+	return k->sub != KC_ALU_CMP && k->sub != KC_ALU_TEST;
+}
+
 static void kc_exec_alu(struct kc_state *s, const struct kc_insn *k)
 {
-	u64 a = kc_get(s, k->dst, k->size), b = kc_src(s, k), r;
+	u64 r = kc_alu(s, k, kc_get(s, k->dst, k->size), kc_src(s, k));
 
-	if (k->flags_live)
-		r = kc_alu_op(k->sub, k->size, a, b, &s->rflags);
-	else
-		r = kc_alu_result(k->sub, k->size, a, b,
-				  s->rflags & X86_EFLAGS_CF);
-	if (k->sub != KC_ALU_CMP && k->sub != KC_ALU_TEST)
+	if (kc_alu_writes(k))
 		kc_set(s, k->dst, k->size, r);
 }
 
@@ -149,6 +172,183 @@ static int kc_exec_io(struct kvm_vcpu *vcpu, struct kc_state *s,
 	return 0;
 }
 
+/* The linear address of @k's memory operand; @rip is @k's own. */
+static u64 kc_mem_addr(const struct kc_state *s, const struct kc_insn *k,
+		       unsigned long rip)
+{
+	const struct kc_mem *m = &k->mem;
+	u64 addr = (s64)m->disp;
+
+	if (m->rip_rel)
+		addr += rip + k->len;
+	if (m->base != KC_NO_REG)
+		addr += s->gpr[m->base];
+	if (m->index != KC_NO_REG)
+		addr += s->gpr[m->index] << m->scale;
+	return addr;
+}
+
+/*
+ * Translate a data access of @size bytes at @addr as the guest's CPU
+ * would, at the guest's CPL.  -EFAULT where the CPU would fault (or
+ * split the access across pages, which is left to it as well).
+ */
+static int kc_translate_data(struct kvm_vcpu *vcpu, const struct kc_state *s,
+			     u64 addr, unsigned int size, bool write,
+			     gpa_t *gpa)
+{
+	struct kvm_mmu *mmu = vcpu->arch.walk_mmu;
+	struct x86_exception fault;
+	u64 access = write ? PFERR_WRITE_MASK : 0;
+
+	if (is_noncanonical_address(addr, vcpu, 0) ||
+	    offset_in_page(addr) + size > PAGE_SIZE)
+		return -EFAULT;
+	if (s->cpl == 3) {
+		access |= PFERR_USER_MASK;
+		/* Alignment checking: #AC. */
+		if ((addr & (size - 1)) && (s->rflags & X86_EFLAGS_AC) &&
+		    kvm_is_cr0_bit_set(vcpu, X86_CR0_AM))
+			return -EFAULT;
+	}
+	*gpa = mmu->gva_to_gpa(vcpu, mmu, addr, access, &fault);
+	return *gpa == INVALID_GPA ? -EFAULT : 0;
+}
+
+/* The APIC page is MMIO whatever backs it (see vcpu_is_mmio_gpa()). */
+static bool kc_is_apic_page(gpa_t gpa)
+{
+	return (gpa & PAGE_MASK) == APIC_DEFAULT_PHYS_BASE;
+}
+
+/*
+ * Whether writes to guest RAM must be seen by KVM's write tracking: the
+ * shadow pages of a nested guest's page tables, or an external user such
+ * as KVMGT.  KVM's emulator tells them (kvm_page_track_write(), not
+ * available to modules); such writes are left to the guest's CPU.
+ */
+static bool kc_ram_write_tracked(struct kvm *kvm)
+{
+	return READ_ONCE(kvm->arch.indirect_shadow_pages) ||
+	       kvm_page_track_has_external_user(kvm);
+}
+
+/* As vcpu_mmio_read() and vcpu_mmio_write(): local APIC, then the bus. */
+static int kc_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, unsigned int size,
+		   bool write, u64 *val)
+{
+	struct kvm_lapic *apic = lapic_in_kernel(vcpu) ? vcpu->arch.apic : NULL;
+
+	if (write) {
+		if (apic && !kvm_iodevice_write(vcpu, &apic->dev, gpa, size, val))
+			return 0;
+		return kvm_io_bus_write(vcpu, KVM_MMIO_BUS, gpa, size, val);
+	}
+	if (apic && !kvm_iodevice_read(vcpu, &apic->dev, gpa, size, val))
+		return 0;
+	return kvm_io_bus_read(vcpu, KVM_MMIO_BUS, gpa, size, val);
+}
+
+/*
+ * Access @size bytes at linear address @addr: *@val is written, or read
+ * (zero-extended).  Returns 1 if a device took the access, 0 if RAM did,
+ * -EFAULT if the guest's CPU would fault, -EOPNOTSUPP if no in-kernel
+ * device takes it, -EAGAIN if it is not the access that caused the MMIO
+ * exit it should be.  Nothing happened unless it returns 0 or 1.
+ */
+static int kc_access(struct kvm_vcpu *vcpu, struct kc_state *s, u64 addr,
+		     unsigned int size, bool write, u64 *val)
+{
+	gpa_t gpa;
+	int r;
+
+	if (!write)
+		*val = 0;
+	/*
+	 * The exiting access: its address is the faulting one, as in KVM's
+	 * emulator (emulator_read_write_onepage()), if the page offsets
+	 * agree; else the code is not what faulted.
+	 */
+	if (s->exit_gpa != INVALID_GPA) {
+		if (offset_in_page(addr) != offset_in_page(s->exit_gpa) ||
+		    offset_in_page(addr) + size > PAGE_SIZE)
+			return -EAGAIN;
+		gpa = s->exit_gpa;
+		goto mmio;
+	}
+
+	r = kc_translate_data(vcpu, s, addr, size, write, &gpa);
+	if (r)
+		return r;
+	if (kc_is_apic_page(gpa))
+		goto mmio;
+	if (!write) {
+		if (!kvm_vcpu_read_guest(vcpu, gpa, val, size))
+			return 0;
+	} else {
+		if (kc_ram_write_tracked(vcpu->kvm))
+			return -EOPNOTSUPP;
+		/* Fails where no writable RAM is: then it is MMIO. */
+		if (!kvm_vcpu_write_guest(vcpu, gpa, val, size)) {
+			if (gpa < s->code_gpa + s->code_len &&
+			    gpa + size > s->code_gpa)
+				s->code_written = true;
+			return 0;
+		}
+	}
+mmio:
+	if (kc_mmio(vcpu, gpa, size, write, val))
+		return -EOPNOTSUPP;
+	return 1;
+}
+
+/*
+ * Execute @k, which has a memory operand or is LEA; @rip is its address.
+ * Returns as kc_access().
+ */
+static int kc_exec_mem(struct kvm_vcpu *vcpu, struct kc_state *s,
+		       const struct kc_insn *k, unsigned long rip)
+{
+	u64 addr = kc_mem_addr(s, k, rip), val, r;
+	unsigned int size = k->size;
+	int ret;
+
+	if (k->op == KC_OP_LEA) {
+		kc_set(s, k->dst, k->size, addr);
+		return 0;
+	}
+	if (k->op == KC_OP_MOV && k->mem_use == KC_MEM_DST) {
+		val = kc_src(s, k);
+		return kc_access(vcpu, s, addr, size, true, &val);
+	}
+
+	if (k->op == KC_OP_MOVZX || k->op == KC_OP_MOVSX)
+		size = k->src_size;
+	ret = kc_access(vcpu, s, addr, size, false, &val);
+	if (ret < 0)
+		return ret;
+
+	switch (k->op) {
+	case KC_OP_MOV:
+	case KC_OP_MOVZX:
+		kc_set(s, k->dst, k->size, val);
+		break;
+	case KC_OP_MOVSX:
+		kc_set(s, k->dst, k->size, kc_sign_extend(val, size));
+		break;
+	case KC_OP_ALU:
+		if (k->mem_use == KC_MEM_DST) {		/* CMP, TEST */
+			kc_alu(s, k, val, kc_src(s, k));
+			break;
+		}
+		r = kc_alu(s, k, kc_get(s, k->dst, k->size), val);
+		if (kc_alu_writes(k))
+			kc_set(s, k->dst, k->size, r);
+		break;
+	}
+	return ret;
+}
+
 static bool kc_io_allowed(const struct kc_state *s)
 {
 	return s->cpl <= ((s->rflags & X86_EFLAGS_IOPL) >> X86_EFLAGS_IOPL_BIT);
@@ -215,24 +415,43 @@ static bool kc_vcpu_interrupted(struct kvm_vcpu *vcpu, const struct kc_state *s)
 	return kc_event_pending(vcpu, s) || signal_pending(current);
 }
 
+/* The reason to stop for an error of kc_exec_mem(). */
+static enum kc_stat kc_mem_stop(int err)
+{
+	return err == -EFAULT ? KC_STAT_STOP_FAULT : KC_STAT_STOP_USER_IO;
+}
+
 /*
- * Execute the first @nr_insns instructions of @blk, starting at RIP.
+ * Execute the first @nr_insns instructions of @blk, starting at RIP, for
+ * a port I/O exit, or for an MMIO exit at @exit_gpa (else INVALID_GPA).
  * Returns how many ran; 0 if the first, the exiting I/O instruction,
  * could not run in the kernel, in which case nothing changed and the
  * exit is KVM's to handle.
  */
 int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-	    const struct kc_block *blk, unsigned int nr_insns)
+	    const struct kc_block *blk, unsigned int nr_insns,
+	    gpa_t exit_gpa)
 {
 	unsigned long rip = kvm_rip_read(vcpu), rflags;
 	unsigned int i = 0, off = 0, nr_io = 0, ran = 0;
 	enum kc_stat stop = KC_NR_STATS;
+	u8 op = blk->insns[0].op;
+	bool mmio_exit = exit_gpa != INVALID_GPA;
 	bool after_io = false;
 	struct kc_state s;
 	u64 target;
+	int r;
+
+	/* The block must start with the kind of access that exited. */
+	if (mmio_exit == (op == KC_OP_IN || op == KC_OP_OUT))
+		return 0;
 
 	kc_load(vcpu, &s, blk->regs);
 	rflags = s.rflags;
+	s.exit_gpa = exit_gpa;
+	s.code_gpa = blk->gpa;
+	s.code_len = blk->len;
+	s.code_written = false;
 
 	while (i < nr_insns) {
 		const struct kc_insn *k = &blk->insns[i];
@@ -248,6 +467,26 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 			break;
 		}
 		after_io = false;
+
+		if (k->mem_use != KC_MEM_NONE || k->op == KC_OP_LEA) {
+			r = kc_exec_mem(vcpu, &s, k, rip + off);
+			if (r < 0) {
+				stop = kc_mem_stop(r);
+				goto out;
+			}
+			s.exit_gpa = INVALID_GPA;
+			nr_io += r;
+			after_io = r;
+			ran++;
+			off += k->len;
+			i++;
+			/* Whatever follows may have changed: fetch it anew. */
+			if (s.code_written) {
+				stop = KC_STAT_STOP_CODE_WRITE;
+				goto out;
+			}
+			continue;
+		}
 
 		switch (k->op) {
 		case KC_OP_IN:
@@ -307,6 +546,7 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 			}
 			continue;
 		case KC_OP_NOP:
+		case KC_OP_LEA:		/* handled above */
 			break;
 		}
 		ran++;

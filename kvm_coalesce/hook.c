@@ -28,9 +28,10 @@ static unsigned int kc_run_len(const struct kc_block *blk)
  * it and account for the result.
  */
 static bool kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-		   struct kc_block *blk, unsigned int n, int *ret)
+		   const struct kc_code *code, struct kc_block *blk,
+		   unsigned int n, int *ret)
 {
-	bool ran = kc_exec(vm, vcpu, blk, n);
+	bool ran = kc_exec(vm, vcpu, blk, n, code->exit_gpa);
 
 	kc_block_put(blk);
 	if (!ran)
@@ -125,17 +126,17 @@ static bool kc_mode_scan(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 
 	switch (kc_lookup(vm, vcpu, code, true, &blk)) {
 	case KC_FOUND:
-		return kc_run(vm, vcpu, blk, kc_run_len(blk), ret);
+		return kc_run(vm, vcpu, code, blk, kc_run_len(blk), ret);
 	case KC_STALE:
 		blk = kc_scan_code(vm, vcpu, code, false);
-		return blk && kc_run(vm, vcpu, blk, 1, ret);
+		return blk && kc_run(vm, vcpu, code, blk, 1, ret);
 	default:
 		blk = kc_scan_code(vm, vcpu, code, true);
 		if (!blk)
 			return false;
 		blk->confirmed = true;
 		kc_table_insert(vm, blk);
-		return kc_run(vm, vcpu, blk, kc_run_len(blk), ret);
+		return kc_run(vm, vcpu, code, blk, kc_run_len(blk), ret);
 	}
 }
 
@@ -173,7 +174,7 @@ static bool kc_mode_confirm(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		if (old)
 			kc_block_put(old);
 	}
-	return kc_run(vm, vcpu, blk, n, ret);
+	return kc_run(vm, vcpu, code, blk, n, ret);
 }
 
 /*
@@ -198,15 +199,17 @@ static bool kc_mode_addr(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 			kc_table_insert(vm, blk);
 		}
 	}
-	return kc_run(vm, vcpu, blk, kc_run_len(blk), ret);
+	return kc_run(vm, vcpu, code, blk, kc_run_len(blk), ret);
 }
 
+/* @exit_gpa: the MMIO exit's access, or INVALID_GPA for port I/O. */
 static bool kc_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-			enum kc_mode mode, int *ret)
+			enum kc_mode mode, gpa_t exit_gpa, int *ret)
 {
 	struct kc_code code;
 	bool handled = false;
 
+	code.exit_gpa = exit_gpa;
 	if (kc_vcpu_can_run(vcpu) && !kc_translate(vcpu, &code)) {
 		switch (mode) {
 		case KC_MODE_SCAN:
@@ -240,20 +243,25 @@ static bool kc_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 	mode = kc_vm_mode(vm);
 	if (mode == KC_MODE_OFF || string)
 		return false;
-	return kc_coalesce(vm, vcpu, mode, ret);
+	return kc_coalesce(vm, vcpu, mode, INVALID_GPA, ret);
 }
 
 static bool kc_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, u64 error_code,
 		    int *ret)
 {
 	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
+	enum kc_mode mode;
 
 	if (!vm)
 		return false;
 
 	kc_stat_inc(vm, KC_STAT_EXITS);
 	kc_stat_inc(vm, KC_STAT_MMIO_EXITS);
-	return false;
+
+	mode = kc_vm_mode(vm);
+	if (mode == KC_MODE_OFF)
+		return false;
+	return kc_coalesce(vm, vcpu, mode, gpa, ret);
 }
 
 static const struct kvm_io_exit_ops kc_hook_ops = {

@@ -69,6 +69,8 @@ enum kc_stat {
 	KC_STAT_STOP_EVENT,	/* blocks cut short: pending event or signal */
 	KC_STAT_STOP_USER_IO,	/* ... I/O no in-kernel device accepted */
 	KC_STAT_STOP_IOPL,	/* ... I/O not allowed at the guest's CPL */
+	KC_STAT_STOP_FAULT,	/* ... memory access that would fault */
+	KC_STAT_STOP_CODE_WRITE, /* ... after a write to the block's code */
 	KC_NR_STATS,
 };
 
@@ -90,9 +92,33 @@ enum kc_op {
 	KC_OP_ALU,		/* dst = dst <sub> (src or imm): enum kc_alu */
 	KC_OP_UNARY,		/* dst = <sub> dst: enum kc_unary */
 	KC_OP_SHIFT,		/* dst = dst <sub> (imm or CL): enum kc_shift */
+	KC_OP_LEA,		/* dst = address of the memory operand */
 	KC_OP_JCC,		/* forward jump if condition <sub> holds */
 	KC_OP_IN,
 	KC_OP_OUT,
+};
+
+/* Where an instruction's memory operand is, if it has one. */
+enum kc_mem_use {
+	KC_MEM_NONE,
+	KC_MEM_SRC,		/* the source: a load */
+	KC_MEM_DST,		/* the destination: a store; CMP, TEST: a load */
+};
+
+/* No base or index register in a memory operand. */
+#define KC_NO_REG		0xff
+
+/*
+ * A memory operand in 64-bit code: base + (index << scale) + disp, or
+ * RIP-relative.  Segment overrides and the address-size prefix are not
+ * decoded (see kc_prefixes_ok()), so segments play no part.
+ */
+struct kc_mem {
+	s32 disp;
+	u8 base;		/* VCPU_REGS_* or KC_NO_REG */
+	u8 index;		/* VCPU_REGS_* or KC_NO_REG */
+	u8 scale;		/* log2 of the index's scale */
+	bool rip_rel;		/* relative to the next instruction */
 };
 
 /* KC_OP_JCC condition: the x86 condition code, or this for JMP. */
@@ -108,6 +134,9 @@ struct kc_insn {
 	bool has_src;		/* src is a register, else imm is the source */
 	bool flags_live;	/* a later instruction may read the flags set */
 	bool port_dx;		/* IN/OUT: port in DX, else in imm */
+	bool io;		/* an I/O candidate: IN, OUT, or MMIO */
+	u8 mem_use;		/* enum kc_mem_use: which operand is mem */
+	struct kc_mem mem;
 	struct kc_opnd dst, src;
 	s64 imm;		/* immediate, shift count, jump displacement */
 };
@@ -116,6 +145,7 @@ struct kc_insn {
 struct kc_code {
 	unsigned long rip;
 	gpa_t gpa;
+	gpa_t exit_gpa;		/* MMIO exit: the access's; else INVALID_GPA */
 	unsigned int len;	/* bytes read so far */
 	u8 bytes[KC_WINDOW_BYTES];
 };
@@ -223,7 +253,8 @@ void kc_table_show(struct kc_vm *vm, struct seq_file *m);
 
 /* exec.c */
 int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-	    const struct kc_block *blk, unsigned int nr_insns);
+	    const struct kc_block *blk, unsigned int nr_insns,
+	    gpa_t exit_gpa);
 
 /* debugfs.c */
 void kc_debugfs_create_vm(struct kc_vm *vm);

@@ -7,8 +7,15 @@
  *
  * Every byte comes from the guest and is untrusted: the decoder is given
  * exact buffer bounds, every decoded field is checked against the small
- * set of register-only instructions the executor supports, and anything
- * else ends the scan.
+ * set of instructions the executor supports, and anything else ends the
+ * scan.
+ *
+ * I/O candidates are IN and OUT, and, in a block that starts with an
+ * MMIO access, every memory access through the same base register: the
+ * index/data pairs and register windows that drivers program through
+ * one mapped pointer.  Whether an access really reaches a device is only
+ * known when it runs (exec.c); the candidates only decide where a block
+ * ends.
  */
 #include <linux/kvm_host.h>
 #include <linux/slab.h>
@@ -33,6 +40,10 @@ bool kc_vcpu_can_run(struct kvm_vcpu *vcpu)
 
 	if (vcpu->guest_debug || is_guest_mode(vcpu) ||
 	    (vcpu->arch.hflags & HF_SMM_MASK))
+		return false;
+	/* Registers or memory the host cannot read or must not touch. */
+	if (vcpu->arch.guest_state_protected ||
+	    kvm_arch_has_private_mem(vcpu->kvm))
 		return false;
 	if (!is_64_bit_mode(vcpu))
 		return false;
@@ -127,11 +138,56 @@ static struct kc_opnd kc_modrm_rm(const struct insn *insn, int size)
 	return kc_reg(insn, X86_MODRM_RM(insn->modrm.bytes[0]), 1, size);
 }
 
-/* Register-only ModRM: memory operands are not supported yet. */
 static bool kc_modrm_is_reg(const struct insn *insn)
 {
 	return insn->modrm.nbytes &&
 	       X86_MODRM_MOD(insn->modrm.bytes[0]) == 3;
+}
+
+/*
+ * The memory operand of a ModRM byte with mod != 3, in 64-bit mode:
+ * SIB base and index (index 4 without REX.X is none), no base with
+ * mod 0 and base 5, RIP-relative with mod 0 and r/m 5.
+ */
+static void kc_decode_mem(const struct insn *insn, struct kc_mem *m)
+{
+	u8 rex = insn->rex_prefix.nbytes ? insn->rex_prefix.bytes[0] : 0;
+	u8 modrm = insn->modrm.bytes[0], sib = insn->sib.bytes[0];
+	int mod = X86_MODRM_MOD(modrm), rm = X86_MODRM_RM(modrm);
+
+	m->disp = insn->displacement.value;
+	m->base = KC_NO_REG;
+	m->index = KC_NO_REG;
+	m->scale = 0;
+	m->rip_rel = false;
+
+	if (rm != 4) {
+		if (mod == 0 && rm == 5)
+			m->rip_rel = true;
+		else
+			m->base = rm | ((rex & 1) ? 8 : 0);
+		return;
+	}
+	m->scale = X86_SIB_SCALE(sib);
+	if (X86_SIB_INDEX(sib) != 4 || (rex & 2))
+		m->index = X86_SIB_INDEX(sib) | ((rex & 2) ? 8 : 0);
+	if (mod != 0 || X86_SIB_BASE(sib) != 5)
+		m->base = X86_SIB_BASE(sib) | ((rex & 1) ? 8 : 0);
+}
+
+/*
+ * The r/m operand of @k: a register in *@reg, or memory in @k->mem, in
+ * which case @k->mem_use is set to @use.
+ */
+static void kc_decode_rm(const struct insn *insn, struct kc_insn *k,
+			 int size, struct kc_opnd *reg, enum kc_mem_use use)
+{
+	if (kc_modrm_is_reg(insn)) {
+		*reg = kc_modrm_rm(insn, size);
+		return;
+	}
+	kc_decode_mem(insn, &k->mem);
+	k->mem_use = use;
 }
 
 static int kc_decode_io(const struct insn *insn, u8 op, struct kc_insn *k)
@@ -154,18 +210,14 @@ static int kc_decode_alu(const struct insn *insn, u8 op, struct kc_insn *k)
 	switch (op & 7) {
 	case 0:
 	case 1:
-		if (!kc_modrm_is_reg(insn))
-			return -EOPNOTSUPP;
-		k->dst = kc_modrm_rm(insn, size);
+		kc_decode_rm(insn, k, size, &k->dst, KC_MEM_DST);
 		k->src = kc_modrm_reg(insn, size);
 		k->has_src = true;
 		return 0;
 	case 2:
 	case 3:
-		if (!kc_modrm_is_reg(insn))
-			return -EOPNOTSUPP;
 		k->dst = kc_modrm_reg(insn, size);
-		k->src = kc_modrm_rm(insn, size);
+		kc_decode_rm(insn, k, size, &k->src, KC_MEM_SRC);
 		k->has_src = true;
 		return 0;
 	case 4:
@@ -183,10 +235,8 @@ static int kc_decode_group(const struct insn *insn, u8 op, struct kc_insn *k)
 	int size = (op & 1) ? insn->opnd_bytes : 1;
 	int digit = X86_MODRM_REG(insn->modrm.bytes[0]);
 
-	if (!kc_modrm_is_reg(insn))
-		return -EOPNOTSUPP;
 	k->size = size;
-	k->dst = kc_modrm_rm(insn, size);
+	kc_decode_rm(insn, k, size, &k->dst, KC_MEM_DST);
 	k->imm = insn->immediate.value;
 
 	switch (op) {
@@ -237,16 +287,26 @@ static int kc_decode_mov(const struct insn *insn, u8 op, struct kc_insn *k)
 
 	k->op = KC_OP_MOV;
 	k->size = size;
-	if (!kc_modrm_is_reg(insn))
-		return -EOPNOTSUPP;
 	k->has_src = true;
 	if (op <= 0x89) {
-		k->dst = kc_modrm_rm(insn, size);
+		kc_decode_rm(insn, k, size, &k->dst, KC_MEM_DST);
 		k->src = kc_modrm_reg(insn, size);
 	} else {
 		k->dst = kc_modrm_reg(insn, size);
-		k->src = kc_modrm_rm(insn, size);
+		kc_decode_rm(insn, k, size, &k->src, KC_MEM_SRC);
 	}
+	return 0;
+}
+
+/* LEA: the address only, no access; a register operand is #UD. */
+static int kc_decode_lea(const struct insn *insn, struct kc_insn *k)
+{
+	if (kc_modrm_is_reg(insn))
+		return -EOPNOTSUPP;
+	k->op = KC_OP_LEA;
+	k->size = insn->opnd_bytes;
+	k->dst = kc_modrm_reg(insn, k->size);
+	kc_decode_mem(insn, &k->mem);
 	return 0;
 }
 
@@ -269,20 +329,18 @@ static int kc_decode_0f(const struct insn *insn, struct kc_insn *k)
 	}
 	if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
 		return -EOPNOTSUPP;
-	if (!kc_modrm_is_reg(insn))
-		return -EOPNOTSUPP;
 
 	k->op = (op & 8) ? KC_OP_MOVSX : KC_OP_MOVZX;
 	k->size = insn->opnd_bytes;
 	k->src_size = (op & 1) ? 2 : 1;
 	k->dst = kc_modrm_reg(insn, k->size);
-	k->src = kc_modrm_rm(insn, k->src_size);
+	kc_decode_rm(insn, k, k->src_size, &k->src, KC_MEM_SRC);
 	k->has_src = true;
 	return 0;
 }
 
-/* Translate one decoded instruction; -EOPNOTSUPP if it is not supported. */
-static int kc_decode_insn(const struct insn *insn, struct kc_insn *k)
+/* The opcode's operation and operands, before the checks of kc_decode_insn(). */
+static int kc_decode_op(const struct insn *insn, struct kc_insn *k)
 {
 	u8 op = insn->opcode.bytes[0];
 	u8 rex = insn->rex_prefix.nbytes ? insn->rex_prefix.bytes[0] : 0;
@@ -308,6 +366,8 @@ static int kc_decode_insn(const struct insn *insn, struct kc_insn *k)
 	}
 	if (op >= 0x88 && op <= 0x8b)
 		return kc_decode_mov(insn, op, k);
+	if (op == 0x8d)
+		return kc_decode_lea(insn, k);
 	if (op >= 0xb0 && op <= 0xbf) {		/* MOV reg, imm */
 		k->op = KC_OP_MOV;
 		k->size = op >= 0xb8 ? insn->opnd_bytes : 1;
@@ -341,9 +401,57 @@ static int kc_decode_insn(const struct insn *insn, struct kc_insn *k)
 	return -EOPNOTSUPP;
 }
 
-static bool kc_is_io(const struct kc_insn *k)
+/*
+ * Translate one decoded instruction; -EOPNOTSUPP if it is not supported.
+ * A memory destination is only written by MOV (CMP and TEST only read
+ * theirs): read-modify-write instructions are left to the guest's CPU.
+ */
+static int kc_decode_insn(const struct insn *insn, struct kc_insn *k)
+{
+	int r = kc_decode_op(insn, k);
+
+	if (r || k->mem_use != KC_MEM_DST || k->op == KC_OP_MOV)
+		return r;
+	if (k->op == KC_OP_ALU &&
+	    (k->sub == KC_ALU_CMP || k->sub == KC_ALU_TEST))
+		return 0;
+	return -EOPNOTSUPP;
+}
+
+static bool kc_is_pio(const struct kc_insn *k)
 {
 	return k->op == KC_OP_IN || k->op == KC_OP_OUT;
+}
+
+static bool kc_is_io(const struct kc_insn *k)
+{
+	return k->io;
+}
+
+/*
+ * Mark the I/O candidates among @n instructions: IN and OUT, and if the
+ * first instruction is a memory access, every access through its base
+ * register.  Returns false if the first instruction is neither.
+ */
+static bool kc_mark_io(struct kc_insn *insns, unsigned int n)
+{
+	u8 base = KC_NO_REG;
+	unsigned int i;
+
+	if (insns[0].mem_use != KC_MEM_NONE && !insns[0].mem.rip_rel)
+		base = insns[0].mem.base;
+	else if (!kc_is_pio(&insns[0]))
+		return false;
+
+	for (i = 0; i < n; i++) {
+		const struct kc_insn *k = &insns[i];
+
+		insns[i].io = kc_is_pio(k) ||
+			      (k->mem_use != KC_MEM_NONE && !k->mem.rip_rel &&
+			       base != KC_NO_REG && k->mem.base == base);
+	}
+	insns[0].io = true;
+	return true;
 }
 
 /*
@@ -438,15 +546,29 @@ static void kc_mark_flags_live(struct kc_insn *insns, unsigned int n)
 	}
 }
 
+/* The registers that form @k's memory address, if it has one. */
+static u16 kc_mem_regs(const struct kc_insn *k)
+{
+	u16 regs = 0;
+
+	if (k->mem_use == KC_MEM_NONE && k->op != KC_OP_LEA)
+		return 0;
+	if (k->mem.base != KC_NO_REG)
+		regs |= BIT(k->mem.base);
+	if (k->mem.index != KC_NO_REG)
+		regs |= BIT(k->mem.index);
+	return regs;
+}
+
 /* The general-purpose registers @k reads or writes, as a bitmask. */
 static u16 kc_regs_used(const struct kc_insn *k)
 {
-	u16 regs = 0;
+	u16 regs = kc_mem_regs(k);
 
 	switch (k->op) {
 	case KC_OP_IN:
 	case KC_OP_OUT:
-		regs = BIT(VCPU_REGS_RAX);
+		regs |= BIT(VCPU_REGS_RAX);
 		if (k->port_dx)
 			regs |= BIT(VCPU_REGS_RDX);
 		return regs;
@@ -459,12 +581,14 @@ static u16 kc_regs_used(const struct kc_insn *k)
 	case KC_OP_MOVSX:
 	case KC_OP_ALU:
 	case KC_OP_UNARY:
-		regs = BIT(k->dst.reg);
-		if (k->has_src)
+	case KC_OP_LEA:
+		if (k->mem_use != KC_MEM_DST)
+			regs |= BIT(k->dst.reg);
+		if (k->has_src && k->mem_use != KC_MEM_SRC)
 			regs |= BIT(k->src.reg);
 		return regs;
 	}
-	return 0;
+	return regs;
 }
 
 static struct kc_block *kc_block_alloc(const struct kc_insn *insns,
@@ -492,8 +616,8 @@ static struct kc_block *kc_block_alloc(const struct kc_insn *insns,
  * @extent more instructions, stopping at the first one the executor does
  * not support, at a forward jump's impossible target, or at the end of
  * the code read.  The block runs from the exiting instruction through the
- * last I/O instruction found.  Returns NULL if the exiting instruction is
- * not an IN or OUT or memory runs out.
+ * last I/O candidate found.  Returns NULL if the exiting instruction is
+ * neither an IN or OUT nor a memory access, or memory runs out.
  */
 struct kc_block *kc_scan(const struct kc_code *code, unsigned int extent)
 {
@@ -518,7 +642,7 @@ struct kc_block *kc_scan(const struct kc_code *code, unsigned int extent)
 		off += insns[n++].len;
 	}
 
-	if (!n || !kc_is_io(&insns[0]))
+	if (!n || !kc_mark_io(insns, n))
 		goto out;
 
 	n = kc_trim_to_io(insns, n, &len);

@@ -45,6 +45,8 @@ static const struct {
 	KC_FIELD(stop_event),
 	KC_FIELD(stop_user_io),
 	KC_FIELD(stop_iopl),
+	KC_FIELD(stop_fault),
+	KC_FIELD(stop_code_write),
 #undef KC_FIELD
 };
 

@@ -37,6 +37,8 @@ struct kc_stats {
 	u64 stop_event;
 	u64 stop_user_io;
 	u64 stop_iopl;
+	u64 stop_fault;
+	u64 stop_code_write;
 };
 
 /* Reads @vm's counters; returns false if the module has no state for it. */
