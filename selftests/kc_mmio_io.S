@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest routines of kc_mmio_io.h.  Arguments in %rdi, %esi/%rsi, %edx/%rdx;
+ * result in %eax/%rax; only caller-saved registers are used.
+ */
+#include "kc_mmio_io.h"
+
+	.text
+
+	.globl kc_mmio_zone
+kc_mmio_zone:
+	mov	%esi, %eax
+	mov	%eax, (%rdi)		/* MMIO: the exit */
+	add	$3, %eax
+	mov	%eax, (%rdx)		/* RAM store, another base */
+	mov	%ax, 4(%rdi)		/* MMIO, 16 bits */
+	lea	0x10(%rdi), %rcx
+	mov	4(%rdx), %r8d		/* RAM load */
+	xor	%r8d, %eax
+	shl	$32, %rcx
+	or	%rcx, %rax
+	movb	%al, 8(%rdi)		/* MMIO, 8 bits */
+	mov	%rax, 0x10(%rdi)	/* MMIO, 64 bits */
+	ret
+
+	.globl kc_ioapic_program
+kc_ioapic_program:
+	movl	$0x14, KC_IOREGSEL(%rdi)
+	mov	%esi, KC_IOWIN(%rdi)
+	movl	$0x15, KC_IOREGSEL(%rdi)
+	movl	$0x01000000, KC_IOWIN(%rdi)
+	movl	$0x16, KC_IOREGSEL(%rdi)
+	mov	%edx, KC_IOWIN(%rdi)
+	movl	$0x17, KC_IOREGSEL(%rdi)
+	movl	$0x02000000, KC_IOWIN(%rdi)
+	movl	$0x14, KC_IOREGSEL(%rdi)
+	mov	KC_IOWIN(%rdi), %eax
+	ret
+
+	.globl kc_mmio_fault, kc_mmio_fault_store
+kc_mmio_fault:
+	movl	$1, (%rdi)
+kc_mmio_fault_store:
+	movl	$2, (%rsi)		/* 6 bytes: c7 06 imm32 */
+	movl	$3, 4(%rdi)
+	ret
+
+	.globl kc_mmio_smc
+kc_mmio_smc:
+	movl	$1, (%rdi)
+	movb	%sil, 1f + 1(%rip)	/* the immediate of the MOV below */
+	/*
+	 * The jump is what the SDM asks of self-modifying code on older
+	 * CPUs; QEMU's TCG, the reference CPU of make check, needs it too
+	 * (without it, it runs the stale MOV).
+	 */
+	jmp	1f
+1:	mov	$0, %al			/* b0 imm8 */
+	movzbl	%al, %eax
+	mov	%eax, 4(%rdi)
+	ret
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Blocks that start with an MMIO exit, in each mode.
+ *
+ * Each stage calls a guest routine (kc_mmio_io.S) three times:
+ *
+ *  ZONE    four writes to a coalesced MMIO zone through one base register,
+ *          with a store to and a load from guest RAM (in a memslot that
+ *          logs dirty pages), an LEA and ALU instructions between them;
+ *  IOAPIC  the in-kernel IOAPIC's redirection entries of two pins,
+ *          programmed through IOREGSEL/IOWIN, and one read back;
+ *  FAULT   an MMIO write, a store to an unmapped page, an MMIO write: the
+ *          block stops at the store and the guest's CPU takes the page
+ *          fault itself, at the store, with the right CR2;
+ *  SMC     an MMIO write, then a store into the code after it (and a
+ *          jump, see kc_mmio_io.S): the block stops after the store and
+ *          the new code runs.
+ *
+ * For each stage the test checks the MMIO exits the module saw (one per
+ * call once a block runs), and that the zone's ring, the IOAPIC's state,
+ * guest RAM, the dirty log and the values the guest computed equal what
+ * mode=off gives.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+
+#include "kc_mmio_io.h"
+#include "kc_util.h"
+
+#define NR_CALLS	3
+
+#define ZONE_GPA	0xc0000000ul	/* coalesced MMIO zone, no memslot */
+#define DATA_GPA	0xb0000000ul	/* RAM, dirty-logged */
+#define DATA_SLOT	1
+#define BAD_GVA		0xd0000000ul	/* never mapped */
+#define SMC_IMM		0x5a
+#define DATA_LOADED	0x12345678	/* ram[1], loaded by kc_mmio_zone() */
+
+enum { ST_START, ST_ZONE, ST_IOAPIC, ST_FAULT, ST_SMC, NR_STAGES };
+
+/* MMIO exits the module sees per stage: three calls. */
+static const int expected_exits[NR_MODES][NR_STAGES] = {
+	/*
+	 * confirm: the first call runs each access alone (first sightings
+	 * and a singular last access); the others run one block.  FAULT:
+	 * the block stops at the store, the second write exits again.
+	 */
+	/*            ZONE IOAPIC FAULT SMC */
+	[M_OFF]     = { 0, 12, 30, 6, 6 },
+	[M_SCAN]    = { 0,  3,  3, 6, 6 },
+	[M_CONFIRM] = { 0,  6, 12, 6, 6 },
+	[M_ADDR]    = { 0,  3,  3, 6, 6 },
+};
+
+#define MAX_RING	64
+
+struct run_obs {
+	int exits[NR_STAGES];
+	struct kvm_coalesced_mmio ring[NR_STAGES][MAX_RING];
+	int ring_len[NR_STAGES];
+	struct kvm_ioapic_state ioapic;
+	u32 ram[2];
+	bool dirty;
+	u64 zone_ret[NR_CALLS];
+	u32 ioapic_ret[NR_CALLS];
+	u32 smc_ret[NR_CALLS];
+	u64 fault_cr2, fault_rip, fault_err;
+	int nr_faults;
+	struct kc_stats stats[NR_STAGES];
+};
+
+/* Guest side. */
+static u64 zone_ret[NR_CALLS];
+static u32 ioapic_ret[NR_CALLS], smc_ret[NR_CALLS];
+static u64 fault_cr2, fault_rip, fault_err;
+static int nr_faults;
+
+static void guest_page_fault(struct ex_regs *regs)
+{
+	u64 cr2;
+
+	asm volatile("mov %%cr2, %0" : "=r"(cr2));
+	fault_cr2 = cr2;
+	fault_rip = regs->rip;
+	fault_err = regs->error_code;
+	nr_faults++;
+	regs->rip += 6;		/* skip the store: c7 06 imm32 */
+}
+
+static void guest_code(void)
+{
+	int i;
+
+	GUEST_SYNC(ST_START);
+	for (i = 0; i < NR_CALLS; i++)
+		zone_ret[i] = kc_mmio_zone(ZONE_GPA, 0x1000 + i,
+					   (u32 *)DATA_GPA);
+	GUEST_SYNC(ST_ZONE);
+	for (i = 0; i < NR_CALLS; i++)
+		ioapic_ret[i] = kc_ioapic_program(KC_IOAPIC_BASE,
+						  0x10030 + i, 0x10040 + i);
+	GUEST_SYNC(ST_IOAPIC);
+	for (i = 0; i < NR_CALLS; i++)
+		kc_mmio_fault(ZONE_GPA + 0x100, (u32 *)BAD_GVA);
+	GUEST_SYNC(ST_FAULT);
+	for (i = 0; i < NR_CALLS; i++)
+		smc_ret[i] = kc_mmio_smc(ZONE_GPA + 0x200, SMC_IMM);
+	GUEST_SYNC(ST_SMC);
+	GUEST_DONE();
+}
+
+/* Host side. */
+static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu)
+{
+	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_code);
+	u32 *data;
+
+	vm_install_exception_handler(vm, PF_VECTOR, guest_page_fault);
+	kvm_vm_register_coalesced_io(vm, ZONE_GPA, PAGE_SIZE, false);
+	virt_map(vm, ZONE_GPA, ZONE_GPA, 1);
+	virt_map(vm, KC_IOAPIC_BASE, KC_IOAPIC_BASE, 1);
+
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA,
+				    DATA_SLOT, 1, KVM_MEM_LOG_DIRTY_PAGES);
+	virt_map(vm, DATA_GPA, DATA_GPA, 1);
+	data = addr_gpa2hva(vm, DATA_GPA);
+	data[1] = DATA_LOADED;
+	return vm;
+}
+
+/* Whether the data page was written since the last call. */
+static bool data_page_dirty(struct kvm_vm *vm)
+{
+	u64 bitmap = 0;
+
+	kvm_vm_get_dirty_log(vm, DATA_SLOT, &bitmap);
+	return bitmap & 1;
+}
+
+static void read_stage(struct kvm_vm *vm, struct kvm_vcpu *vcpu, int stage,
+		       struct run_obs *obs)
+{
+	obs->stats[stage] = kc_stats(vm);
+	if (stage != ST_START)
+		obs->exits[stage] = obs->stats[stage].mmio_exits -
+				    obs->stats[stage - 1].mmio_exits;
+	obs->ring_len[stage] = kc_ring_take(vcpu, obs->ring[stage], MAX_RING);
+	if (stage == ST_START)
+		data_page_dirty(vm);	/* clears the log */
+	if (stage == ST_ZONE) {
+		obs->dirty = data_page_dirty(vm);
+		memcpy(obs->ram, addr_gpa2hva(vm, DATA_GPA), sizeof(obs->ram));
+	}
+	if (stage == ST_IOAPIC) {
+		struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+
+		vm_ioctl(vm, KVM_GET_IRQCHIP, &chip);
+		obs->ioapic = chip.chip.ioapic;
+	}
+}
+
+static void run_mode(int mode, struct run_obs *obs)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	int stage;
+
+	memset(obs, 0, sizeof(*obs));
+	TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[mode]), 0);
+	vm = create_vm(&vcpu);
+
+	for (stage = ST_START; stage < NR_STAGES; stage++) {
+		vcpu_run(vcpu);
+		if (get_ucall(vcpu, &uc) == UCALL_ABORT)
+			REPORT_GUEST_ASSERT(uc);
+		TEST_ASSERT(uc.cmd == UCALL_SYNC && uc.args[1] == stage,
+			    "mode %s: exit %s at stage %d", kc_mode_names[mode],
+			    exit_reason_str(vcpu->run->exit_reason), stage);
+		read_stage(vm, vcpu, stage, obs);
+	}
+	vcpu_run(vcpu);
+	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_DONE);
+
+	sync_global_from_guest(vm, zone_ret);
+	sync_global_from_guest(vm, ioapic_ret);
+	sync_global_from_guest(vm, smc_ret);
+	sync_global_from_guest(vm, fault_cr2);
+	sync_global_from_guest(vm, fault_rip);
+	sync_global_from_guest(vm, fault_err);
+	sync_global_from_guest(vm, nr_faults);
+	memcpy(obs->zone_ret, zone_ret, sizeof(zone_ret));
+	memcpy(obs->ioapic_ret, ioapic_ret, sizeof(ioapic_ret));
+	memcpy(obs->smc_ret, smc_ret, sizeof(smc_ret));
+	obs->fault_cr2 = fault_cr2;
+	obs->fault_rip = fault_rip;
+	obs->fault_err = fault_err;
+	obs->nr_faults = nr_faults;
+	kvm_vm_free(vm);
+}
+
+static void check_rings(int mode, const struct run_obs *off,
+			const struct run_obs *obs)
+{
+	int stage;
+
+	for (stage = ST_START; stage < NR_STAGES; stage++) {
+		TEST_ASSERT(obs->ring_len[stage] == off->ring_len[stage] &&
+			    !memcmp(obs->ring[stage], off->ring[stage],
+				    obs->ring_len[stage] * sizeof(obs->ring[0][0])),
+			    "mode %s, stage %d: zone ring differs from off (%d entries, off %d)",
+			    kc_mode_names[mode], stage, obs->ring_len[stage],
+			    off->ring_len[stage]);
+	}
+}
+
+/* In scan and addr modes the module must have run what it should. */
+static void check_blocks_ran(int mode, const struct run_obs *obs)
+{
+	const struct kc_stats *s = obs->stats;
+
+	if (mode != M_SCAN && mode != M_ADDR)
+		return;
+	/* ZONE: 11 instructions from the exiting one, 4 MMIO, per call. */
+	TEST_ASSERT(s[ST_ZONE].insns - s[ST_START].insns == 11 * NR_CALLS &&
+		    s[ST_ZONE].io - s[ST_START].io == 4 * NR_CALLS,
+		    "mode %s: ZONE ran %lu instructions, %lu accesses",
+		    kc_mode_names[mode], s[ST_ZONE].insns - s[ST_START].insns,
+		    s[ST_ZONE].io - s[ST_START].io);
+	TEST_ASSERT(s[ST_FAULT].stop_fault - s[ST_IOAPIC].stop_fault == NR_CALLS,
+		    "mode %s: %lu blocks stopped at the unmapped store",
+		    kc_mode_names[mode],
+		    s[ST_FAULT].stop_fault - s[ST_IOAPIC].stop_fault);
+	TEST_ASSERT(s[ST_SMC].stop_code_write - s[ST_FAULT].stop_code_write >= 1,
+		    "mode %s: no block stopped after writing its code",
+		    kc_mode_names[mode]);
+}
+
+static void check_mode(int mode, const struct run_obs *off,
+		       const struct run_obs *obs)
+{
+	const char *name = kc_mode_names[mode];
+	int stage;
+
+	for (stage = ST_ZONE; stage < NR_STAGES; stage++)
+		TEST_ASSERT(obs->exits[stage] == expected_exits[mode][stage],
+			    "mode %s, stage %d: %d MMIO exits, wanted %d", name,
+			    stage, obs->exits[stage], expected_exits[mode][stage]);
+	check_rings(mode, off, obs);
+	TEST_ASSERT(!memcmp(&obs->ioapic, &off->ioapic, sizeof(obs->ioapic)),
+		    "mode %s: IOAPIC state differs from off", name);
+	TEST_ASSERT(!memcmp(obs->ram, off->ram, sizeof(obs->ram)) && obs->dirty,
+		    "mode %s: RAM 0x%x 0x%x (off 0x%x 0x%x), dirty %d", name,
+		    obs->ram[0], obs->ram[1], off->ram[0], off->ram[1],
+		    obs->dirty);
+	TEST_ASSERT(!memcmp(obs->zone_ret, off->zone_ret, sizeof(obs->zone_ret)) &&
+		    !memcmp(obs->ioapic_ret, off->ioapic_ret, sizeof(obs->ioapic_ret)) &&
+		    !memcmp(obs->smc_ret, off->smc_ret, sizeof(obs->smc_ret)),
+		    "mode %s: values computed differ from off", name);
+	TEST_ASSERT(obs->nr_faults == off->nr_faults &&
+		    obs->fault_cr2 == off->fault_cr2 &&
+		    obs->fault_rip == off->fault_rip &&
+		    obs->fault_err == off->fault_err,
+		    "mode %s: %d faults, CR2 0x%lx RIP 0x%lx error 0x%lx", name,
+		    obs->nr_faults, obs->fault_cr2, obs->fault_rip,
+		    obs->fault_err);
+	check_blocks_ran(mode, obs);
+}
+
+/* What stock KVM and the guest's CPU must have made of the routines. */
+static void check_off(const struct run_obs *off)
+{
+	const struct kvm_ioapic_state *io = &off->ioapic;
+	int i;
+
+	TEST_ASSERT_EQ(off->ring_len[ST_ZONE], 4 * NR_CALLS);
+	TEST_ASSERT_EQ(off->ring_len[ST_FAULT], 2 * NR_CALLS);
+	TEST_ASSERT_EQ(off->ring_len[ST_SMC], 2 * NR_CALLS);
+	TEST_ASSERT_EQ(off->ram[0], 0x1000 + NR_CALLS - 1 + 3);
+	TEST_ASSERT_EQ(off->ram[1], DATA_LOADED);
+	TEST_ASSERT(off->dirty, "the guest's store did not dirty its page");
+	TEST_ASSERT_EQ(io->redirtbl[2].bits, 0x0100000000010030ull + NR_CALLS - 1);
+	TEST_ASSERT_EQ(io->redirtbl[3].bits, 0x0200000000010040ull + NR_CALLS - 1);
+	for (i = 0; i < NR_CALLS; i++) {
+		TEST_ASSERT_EQ(off->ioapic_ret[i], 0x10030 + i);
+		TEST_ASSERT_EQ(off->smc_ret[i], SMC_IMM);
+	}
+	TEST_ASSERT_EQ(off->nr_faults, NR_CALLS);
+	TEST_ASSERT_EQ(off->fault_cr2, BAD_GVA);
+	TEST_ASSERT_EQ(off->fault_rip, (u64)kc_mmio_fault_store);
+}
+
+int main(int argc, char *argv[])
+{
+	struct run_obs *obs;
+	char saved[32];
+	int mode;
+
+	kc_module_ensure_loaded();
+	kc_param_read("mode", saved, sizeof(saved));
+
+	obs = calloc(NR_MODES, sizeof(*obs));
+	TEST_ASSERT(obs, "calloc");
+
+	ksft_print_header();
+	ksft_set_plan(NR_MODES);
+	for (mode = 0; mode < NR_MODES; mode++) {
+		run_mode(mode, &obs[mode]);
+		if (mode == M_OFF)
+			check_off(&obs[M_OFF]);
+		check_mode(mode, &obs[M_OFF], &obs[mode]);
+		ksft_test_result_pass("mode=%s: zone, IOAPIC, fault and SMC as with off\n",
+				      kc_mode_names[mode]);
+	}
+	TEST_ASSERT_EQ(kc_param_write("mode", saved), 0);
+	free(obs);
+	ksft_finished();
+}
