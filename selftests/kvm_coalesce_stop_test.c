@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What must stop a block, or keep the module from running one, checked
+ * by the guest, in each mode.  Each routine (kc_stop_io.S) is called
+ * twice; between OUTs to a coalesced PIO zone it has:
+ *
+ *  STEPS     nothing special, but the guest single-steps it (RFLAGS.TF):
+ *            every instruction must trap, as without the module;
+ *  DR7       an instruction with a hardware execution breakpoint on it:
+ *            the #DB must come at that instruction;
+ *  NONCANON  a store to a non-canonical address: the guest's CPU must
+ *            raise the #GP itself, at the store;
+ *  LOCK      a LOCK ADD to memory, which the executor does not run: the
+ *            block ends before it and the guest's CPU runs it.
+ *
+ * The traps and faults the guest records, the values the routines
+ * return, the zone's ring and KVM's I/O exits must equal mode=off's; the
+ * module's counters must show why it did what it did.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+
+#include "kc_stop_io.h"
+#include "kc_util.h"
+
+#define NR_CALLS	2
+#define MAX_TRAPS	64
+#define MAX_RING	32
+
+#define EFLAGS_RF	BIT(16)
+#define DR7_FIXED1	0x400ul
+#define DR7_L0		0x1ul		/* DR0 enabled, execute, 1 byte */
+#define NONCANONICAL	0x8000000000000000ul
+
+enum { ST_START, ST_STEPS, ST_DR7, ST_NONCANON, ST_LOCK, NR_STAGES };
+
+/* KVM's I/O exits per stage, besides the ucall: the same in every mode. */
+static const int expected_exits[NR_STAGES] = { 0, 6, 4, 4, 4 };
+
+struct guest_obs {
+	u64 db_rip[MAX_TRAPS];
+	int nr_db;
+	u64 gp_rip, gp_err;
+	int nr_gp;
+	u32 ret[NR_STAGES][NR_CALLS];
+	u32 counter;
+};
+
+static struct guest_obs g;
+
+static void guest_debug(struct ex_regs *regs)
+{
+	if (g.nr_db < MAX_TRAPS)
+		g.db_rip[g.nr_db] = regs->rip;
+	g.nr_db++;
+	/* Resume past an instruction breakpoint (no effect after a trap). */
+	regs->rflags |= EFLAGS_RF;
+}
+
+static void guest_gp(struct ex_regs *regs)
+{
+	g.gp_rip = regs->rip;
+	g.gp_err = regs->error_code;
+	g.nr_gp++;
+	regs->rip += 6;		/* skip the store: c7 06 imm32 */
+}
+
+static void guest_code(void)
+{
+	int i;
+
+	GUEST_SYNC(ST_START);
+	for (i = 0; i < NR_CALLS; i++)
+		g.ret[ST_STEPS][i] = kc_stop_steps_tf(0x10 + i);
+	GUEST_SYNC(ST_STEPS);
+
+	asm volatile("mov %0, %%dr0" : : "r"(kc_stop_bp));
+	asm volatile("mov %0, %%dr7" : : "r"(DR7_FIXED1 | DR7_L0));
+	for (i = 0; i < NR_CALLS; i++)
+		g.ret[ST_DR7][i] = kc_stop_dr7(0x20 + i);
+	asm volatile("mov %0, %%dr7" : : "r"(DR7_FIXED1));
+	GUEST_SYNC(ST_DR7);
+
+	for (i = 0; i < NR_CALLS; i++)
+		g.ret[ST_NONCANON][i] =
+			kc_stop_noncanonical(0x30 + i, (u32 *)NONCANONICAL);
+	GUEST_SYNC(ST_NONCANON);
+
+	for (i = 0; i < NR_CALLS; i++)
+		g.ret[ST_LOCK][i] = kc_stop_lock(0x40 + i, &g.counter);
+	GUEST_SYNC(ST_LOCK);
+	GUEST_DONE();
+}
+
+struct run_obs {
+	int exits[NR_STAGES];
+	struct kc_stats stats[NR_STAGES];
+	struct kvm_coalesced_mmio ring[NR_STAGES][MAX_RING];
+	int ring_len[NR_STAGES];
+	struct guest_obs guest;
+};
+
+static void run_mode(int mode, struct run_obs *obs)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 io_exits = 0, now;
+	struct ucall uc;
+	int stage;
+
+	memset(obs, 0, sizeof(*obs));
+	TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[mode]), 0);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	vm_install_exception_handler(vm, DB_VECTOR, guest_debug);
+	vm_install_exception_handler(vm, GP_VECTOR, guest_gp);
+	kvm_vm_register_coalesced_io(vm, KC_STOP_PORT, 1, true);
+
+	for (stage = ST_START; stage < NR_STAGES; stage++) {
+		vcpu_run(vcpu);
+		if (get_ucall(vcpu, &uc) == UCALL_ABORT)
+			REPORT_GUEST_ASSERT(uc);
+		TEST_ASSERT(uc.cmd == UCALL_SYNC && uc.args[1] == stage,
+			    "mode %s: exit %s at stage %d", kc_mode_names[mode],
+			    exit_reason_str(vcpu->run->exit_reason), stage);
+		now = kc_vcpu_stat(vcpu, "io_exits");
+		obs->exits[stage] = now - io_exits - 1;
+		io_exits = now;
+		obs->stats[stage] = kc_stats(vm);
+		obs->ring_len[stage] = kc_ring_take(vcpu, obs->ring[stage],
+						    MAX_RING);
+	}
+	vcpu_run(vcpu);
+	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_DONE);
+	sync_global_from_guest(vm, g);
+	obs->guest = g;
+	kvm_vm_free(vm);
+}
+
+/* The counters' growth during @stage: every field is a u64. */
+static struct kc_stats stage_delta(const struct run_obs *obs, int stage)
+{
+	const u64 *now = (const u64 *)&obs->stats[stage];
+	const u64 *before = (const u64 *)&obs->stats[stage - 1];
+	struct kc_stats d;
+	u64 *out = (u64 *)&d;
+	size_t i;
+
+	for (i = 0; i < sizeof(d) / sizeof(u64); i++)
+		out[i] = now[i] - before[i];
+	return d;
+}
+
+/* Why the module did what it did, from its counters. */
+static void check_counters(int mode, const struct run_obs *obs)
+{
+	const char *name = kc_mode_names[mode];
+	struct kc_stats steps, dr7, nc, lock;
+
+	if (mode == M_OFF)
+		return;
+	steps = stage_delta(obs, ST_STEPS);
+	dr7 = stage_delta(obs, ST_DR7);
+	nc = stage_delta(obs, ST_NONCANON);
+	lock = stage_delta(obs, ST_LOCK);
+	/*
+	 * TF and DR7: every exit is left to KVM.  Each stage's ucall, an
+	 * OUT to userspace, is declined too.
+	 */
+	TEST_ASSERT(steps.declined == expected_exits[ST_STEPS] + 1,
+		    "mode %s: %lu single-stepped exits declined", name,
+		    steps.declined);
+	TEST_ASSERT(dr7.declined == expected_exits[ST_DR7] + 1,
+		    "mode %s: %lu exits with DR7 armed declined", name,
+		    dr7.declined);
+	/* One block per call stops at the store (confirm: the second). */
+	TEST_ASSERT(nc.stop_fault == (mode == M_CONFIRM ? 1 : NR_CALLS),
+		    "mode %s: %lu blocks stopped at the non-canonical store",
+		    name, nc.stop_fault);
+	/* LOCK: both OUTs run alone, by the module, in no block. */
+	TEST_ASSERT(lock.declined == 1 && lock.blocks == 0 &&
+		    lock.handled == 2 * NR_CALLS,
+		    "mode %s: LOCK stage declined %lu, blocks %lu, handled %lu",
+		    name, lock.declined, lock.blocks, lock.handled);
+}
+
+static void check_mode(int mode, const struct run_obs *off,
+		       const struct run_obs *obs)
+{
+	const struct guest_obs *a = &off->guest, *b = &obs->guest;
+	const char *name = kc_mode_names[mode];
+	int stage;
+
+	for (stage = ST_STEPS; stage < NR_STAGES; stage++) {
+		TEST_ASSERT(obs->exits[stage] == expected_exits[stage],
+			    "mode %s, stage %d: %d I/O exits, wanted %d", name,
+			    stage, obs->exits[stage], expected_exits[stage]);
+		TEST_ASSERT(obs->ring_len[stage] == off->ring_len[stage] &&
+			    !memcmp(obs->ring[stage], off->ring[stage],
+				    obs->ring_len[stage] * sizeof(obs->ring[0][0])),
+			    "mode %s, stage %d: zone ring differs from off", name,
+			    stage);
+	}
+	TEST_ASSERT(b->nr_db == a->nr_db &&
+		    !memcmp(b->db_rip, a->db_rip, sizeof(a->db_rip)),
+		    "mode %s: %d #DB (off %d), or at other RIPs", name,
+		    b->nr_db, a->nr_db);
+	TEST_ASSERT(b->nr_gp == a->nr_gp && b->gp_rip == a->gp_rip &&
+		    b->gp_err == a->gp_err,
+		    "mode %s: %d #GP at 0x%lx error 0x%lx", name, b->nr_gp,
+		    b->gp_rip, b->gp_err);
+	TEST_ASSERT(!memcmp(b->ret, a->ret, sizeof(a->ret)) &&
+		    b->counter == a->counter,
+		    "mode %s: routines' results differ from off", name);
+	check_counters(mode, obs);
+}
+
+/* What the guest's CPU must have done without the module. */
+static void check_off(const struct run_obs *off)
+{
+	const struct guest_obs *g = &off->guest;
+	int i, bp = 0;
+
+	/* Single-stepping traps at least once per routine instruction. */
+	TEST_ASSERT(g->nr_db > NR_CALLS * 7 && g->nr_db < MAX_TRAPS,
+		    "%d #DB", g->nr_db);
+	for (i = 0; i < g->nr_db && i < MAX_TRAPS; i++)
+		bp += g->db_rip[i] == (u64)kc_stop_bp;
+	TEST_ASSERT_EQ(bp, NR_CALLS);
+	TEST_ASSERT_EQ(g->nr_gp, NR_CALLS);
+	TEST_ASSERT_EQ(g->gp_rip, (u64)kc_stop_gp_store);
+	TEST_ASSERT_EQ(g->counter, NR_CALLS);
+	for (i = 0; i < NR_CALLS; i++) {
+		TEST_ASSERT_EQ(g->ret[ST_STEPS][i], 0x10 + i + 3);
+		TEST_ASSERT_EQ(g->ret[ST_DR7][i], 0x20 + i + 3);
+		TEST_ASSERT_EQ(g->ret[ST_LOCK][i], 0x40 + i + 1);
+	}
+	TEST_ASSERT_EQ(off->ring_len[ST_STEPS], 3 * NR_CALLS);
+}
+
+int main(int argc, char *argv[])
+{
+	struct run_obs *obs;
+	char saved[32];
+	int mode;
+
+	kc_module_ensure_loaded();
+	kc_param_read("mode", saved, sizeof(saved));
+
+	obs = calloc(NR_MODES, sizeof(*obs));
+	TEST_ASSERT(obs, "calloc");
+
+	ksft_print_header();
+	ksft_set_plan(NR_MODES);
+	for (mode = 0; mode < NR_MODES; mode++) {
+		run_mode(mode, &obs[mode]);
+		if (mode == M_OFF)
+			check_off(&obs[M_OFF]);
+		check_mode(mode, &obs[M_OFF], &obs[mode]);
+		ksft_test_result_pass("mode=%s: TF, DR7, #GP and LOCK as with off\n",
+				      kc_mode_names[mode]);
+	}
+	TEST_ASSERT_EQ(kc_param_write("mode", saved), 0);
+	free(obs);
+	ksft_finished();
+}
