@@ -425,8 +425,9 @@ static enum kc_stat kc_mem_stop(int err)
  * Execute the first @nr_insns instructions of @blk, starting at RIP, for
  * a port I/O exit, or for an MMIO exit at @exit_gpa (else INVALID_GPA).
  * Returns how many ran; 0 if the first, the exiting I/O instruction,
- * could not run in the kernel, in which case nothing changed and the
- * exit is KVM's to handle.
+ * could not run in the kernel, -EOPNOTSUPP if that is because no
+ * in-kernel device takes its access; then nothing changed and the exit
+ * is KVM's to handle.
  */
 int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	    const struct kc_block *blk, unsigned int nr_insns,
@@ -555,7 +556,7 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	}
 out:
 	if (!ran)
-		return 0;
+		return stop == KC_STAT_STOP_USER_IO ? -EOPNOTSUPP : 0;
 
 	kc_store(vcpu, &s, rflags, rip + off);
 	kc_stat_add(vm, KC_STAT_INSNS, ran);

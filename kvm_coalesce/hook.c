@@ -31,11 +31,14 @@ static bool kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		   const struct kc_code *code, struct kc_block *blk,
 		   unsigned int n, int *ret)
 {
-	bool ran = kc_exec(vm, vcpu, blk, n, code->exit_gpa);
+	int ran = kc_exec(vm, vcpu, blk, n, code->exit_gpa);
 
 	kc_block_put(blk);
-	if (!ran)
+	if (ran <= 0) {
+		if (ran == -EOPNOTSUPP)
+			kc_user_io_note(vm, vcpu->kvm, code);
 		return false;
+	}
 
 	kc_stat_inc(vm, KC_STAT_HANDLED);
 	*ret = 1;
@@ -202,24 +205,27 @@ static bool kc_mode_addr(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	return kc_run(vm, vcpu, code, blk, kc_run_len(blk), ret);
 }
 
-/* @exit_gpa: the MMIO exit's access, or INVALID_GPA for port I/O. */
+/*
+ * Handle the exit of @code (its exit_gpa and port set) in @mode, unless
+ * it is known to go to userspace or the vCPU's state forbids.
+ */
 static bool kc_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-			enum kc_mode mode, gpa_t exit_gpa, int *ret)
+			enum kc_mode mode, struct kc_code *code, int *ret)
 {
-	struct kc_code code;
 	bool handled = false;
 
-	code.exit_gpa = exit_gpa;
-	if (kc_vcpu_can_run(vcpu) && !kc_translate(vcpu, &code)) {
+	if (kc_user_io_known(vm, vcpu->kvm, code)) {
+		kc_stat_inc(vm, KC_STAT_USER_IO_KNOWN);
+	} else if (kc_vcpu_can_run(vcpu) && !kc_translate(vcpu, code)) {
 		switch (mode) {
 		case KC_MODE_SCAN:
-			handled = kc_mode_scan(vm, vcpu, &code, ret);
+			handled = kc_mode_scan(vm, vcpu, code, ret);
 			break;
 		case KC_MODE_CONFIRM:
-			handled = kc_mode_confirm(vm, vcpu, &code, ret);
+			handled = kc_mode_confirm(vm, vcpu, code, ret);
 			break;
 		default:
-			handled = kc_mode_addr(vm, vcpu, &code, ret);
+			handled = kc_mode_addr(vm, vcpu, code, ret);
 			break;
 		}
 	}
@@ -232,6 +238,7 @@ static bool kc_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 		   bool in, bool string, int *ret)
 {
 	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
+	struct kc_code code;
 	enum kc_mode mode;
 
 	if (!vm)
@@ -243,13 +250,16 @@ static bool kc_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 	mode = kc_vm_mode(vm);
 	if (mode == KC_MODE_OFF || string)
 		return false;
-	return kc_coalesce(vm, vcpu, mode, INVALID_GPA, ret);
+	code.exit_gpa = INVALID_GPA;
+	code.port = port;
+	return kc_coalesce(vm, vcpu, mode, &code, ret);
 }
 
 static bool kc_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, u64 error_code,
 		    int *ret)
 {
 	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
+	struct kc_code code;
 	enum kc_mode mode;
 
 	if (!vm)
@@ -261,7 +271,8 @@ static bool kc_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, u64 error_code,
 	mode = kc_vm_mode(vm);
 	if (mode == KC_MODE_OFF)
 		return false;
-	return kc_coalesce(vm, vcpu, mode, gpa, ret);
+	code.exit_gpa = gpa;
+	return kc_coalesce(vm, vcpu, mode, &code, ret);
 }
 
 static const struct kvm_io_exit_ops kc_hook_ops = {

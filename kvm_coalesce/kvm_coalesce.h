@@ -5,7 +5,8 @@
  * Internal interfaces between the units of the module: parameters
  * (main.c), per-VM state (vm.c), the KVM hook glue and the modes
  * (hook.c), fetching and scanning guest code (scan.c), the block table
- * (table.c), the block executor (exec.c) and debugfs (debugfs.c).
+ * (table.c), the block executor (exec.c), the accesses only userspace
+ * takes (user_io.c) and debugfs (debugfs.c).
  */
 #ifndef KVM_COALESCE_H
 #define KVM_COALESCE_H
@@ -48,6 +49,9 @@ enum kc_mode {
 /* Most blocks a VM's table holds; the oldest is evicted beyond. */
 #define KC_TABLE_MAX		4096
 
+/* MMIO addresses remembered as going to userspace, per VM (user_io.c). */
+#define KC_USER_MMIO_SLOTS	64
+
 /* Per-VM event counters; names in debugfs.c. */
 enum kc_stat {
 	KC_STAT_EXITS,		/* exits offered to the module */
@@ -66,6 +70,7 @@ enum kc_stat {
 	KC_STAT_TABLE_EVICTIONS, /* blocks evicted from a full table */
 	KC_STAT_HASH_MISMATCHES, /* stored blocks whose code changed */
 	KC_STAT_DECLINED,	/* exits left to KVM: vCPU state, code, device */
+	KC_STAT_USER_IO_KNOWN,	/* ... of which known to go to userspace */
 	KC_STAT_STOP_EVENT,	/* blocks cut short: pending event or signal */
 	KC_STAT_STOP_USER_IO,	/* ... I/O no in-kernel device accepted */
 	KC_STAT_STOP_IOPL,	/* ... I/O not allowed at the guest's CPL */
@@ -146,6 +151,8 @@ struct kc_code {
 	unsigned long rip;
 	gpa_t gpa;
 	gpa_t exit_gpa;		/* MMIO exit: the access's; else INVALID_GPA */
+	u16 port;		/* port I/O exit: the port */
+	const void *bus;	/* the exit's bus, for user_io.c */
 	unsigned int len;	/* bytes read so far */
 	u8 bytes[KC_WINDOW_BYTES];
 };
@@ -203,6 +210,16 @@ struct kc_vm {
 	unsigned int nr_blocks;		/* under table_lock */
 	spinlock_t table_lock;		/* serializes table writers */
 	siphash_key_t hash_key;		/* random, per VM: for kc_block_hash() */
+
+	/*
+	 * Ports and MMIO addresses whose exiting access no in-kernel device
+	 * took, valid while the bus is the one recorded; read and written
+	 * without locks, see user_io.c.
+	 */
+	unsigned long *user_ports;	/* bitmap of every port */
+	const void *user_pio_bus;
+	gpa_t user_mmio[KC_USER_MMIO_SLOTS];	/* INVALID_GPA: empty */
+	const void *user_mmio_bus;
 };
 
 /* main.c: module parameters, read locklessly at each exit */
@@ -250,6 +267,14 @@ void kc_table_remove(struct kc_vm *vm, struct kc_block *blk);
 void kc_table_flush(struct kc_vm *vm);
 void kc_block_put(struct kc_block *blk);
 void kc_table_show(struct kc_vm *vm, struct seq_file *m);
+
+/* user_io.c */
+int kc_user_io_init(struct kc_vm *vm);
+void kc_user_io_destroy(struct kc_vm *vm);
+bool kc_user_io_known(struct kc_vm *vm, struct kvm *kvm,
+		      struct kc_code *code);
+void kc_user_io_note(struct kc_vm *vm, struct kvm *kvm,
+		     const struct kc_code *code);
 
 /* exec.c */
 int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,

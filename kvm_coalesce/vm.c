@@ -16,6 +16,7 @@
 
 static void kc_vm_free(struct kc_vm *vm)
 {
+	kc_user_io_destroy(vm);
 	kc_table_destroy(vm);
 	free_percpu(vm->stats);
 	kfree(vm);
@@ -47,6 +48,12 @@ static struct kc_vm *kc_vm_create(struct kvm *kvm)
 		return NULL;
 	}
 	if (kc_table_init(vm)) {
+		free_percpu(vm->stats);
+		kfree(vm);
+		return NULL;
+	}
+	if (kc_user_io_init(vm)) {
+		kc_table_destroy(vm);
 		free_percpu(vm->stats);
 		kfree(vm);
 		return NULL;

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Accesses that no in-kernel device takes.
+ *
+ * An exit for a port or an MMIO address that only userspace handles (a
+ * UART, fw_cfg, most of a NIC's registers) cannot be coalesced: its
+ * first access must go to userspace.  Finding that out costs a
+ * translation, a code read, a table lookup or a scan, and an attempt on
+ * the bus, thousands of instructions on every such exit.  So each VM
+ * remembers the ports (a bitmap) and MMIO addresses (a small
+ * direct-mapped cache) whose exiting access no in-kernel device took,
+ * and leaves the next exit for them to KVM at once.
+ *
+ * Only addresses that no device on the bus covers are remembered: a
+ * device may refuse one access and take the next (a coalesced zone
+ * whose ring is full, an ioeventfd that matches some values only).
+ *
+ * The bus an entry was learnt on is remembered too: KVM replaces a bus
+ * (kvm->buses[]) whenever a device is added or removed, and a different
+ * bus invalidates every entry.  Entries are set and cleared without
+ * locks; a stale or racing entry can only make the module decline an
+ * exit, i.e. let KVM handle it as it would without the module, which is
+ * always correct.
+ */
+#include <linux/bitmap.h>
+#include <linux/hash.h>
+#include <linux/kvm_host.h>
+
+#include "kvm_coalesce.h"
+
+#define KC_NR_PORTS	65536
+
+int kc_user_io_init(struct kc_vm *vm)
+{
+	int i;
+
+	vm->user_ports = bitmap_zalloc(KC_NR_PORTS, GFP_KERNEL_ACCOUNT);
+	if (!vm->user_ports)
+		return -ENOMEM;
+	for (i = 0; i < KC_USER_MMIO_SLOTS; i++)
+		vm->user_mmio[i] = INVALID_GPA;
+	return 0;
+}
+
+void kc_user_io_destroy(struct kc_vm *vm)
+{
+	bitmap_free(vm->user_ports);
+}
+
+/* The current bus: compared, never dereferenced. */
+static const void *kc_bus(struct kvm *kvm, enum kvm_bus idx)
+{
+	return rcu_access_pointer(kvm->buses[idx]);
+}
+
+/*
+ * Whether a device on @kvm's bus @idx covers @addr, whatever it makes of
+ * an access; the ranges are sorted by address (kvm_io_bus_sort_cmp()).
+ */
+static bool kc_bus_covers(struct kvm *kvm, enum kvm_bus idx, gpa_t addr)
+{
+	struct kvm_io_bus *bus = srcu_dereference(kvm->buses[idx], &kvm->srcu);
+	int i;
+
+	if (!bus)
+		return false;
+	for (i = 0; i < bus->dev_count; i++) {
+		const struct kvm_io_range *r = &bus->range[i];
+
+		if (r->addr > addr)
+			break;
+		if (addr < r->addr + r->len)
+			return true;
+	}
+	return false;
+}
+
+static unsigned int kc_user_mmio_slot(gpa_t gpa)
+{
+	return hash_64(gpa, ilog2(KC_USER_MMIO_SLOTS));
+}
+
+/*
+ * Whether the exit of @code is known to go to userspace.  Also records
+ * in @code the bus that kc_user_io_note() may learn on.
+ */
+bool kc_user_io_known(struct kc_vm *vm, struct kvm *kvm, struct kc_code *code)
+{
+	if (code->exit_gpa == INVALID_GPA) {
+		code->bus = kc_bus(kvm, KVM_PIO_BUS);
+		return READ_ONCE(vm->user_pio_bus) == code->bus &&
+		       test_bit(code->port, vm->user_ports);
+	}
+	code->bus = kc_bus(kvm, KVM_MMIO_BUS);
+	return READ_ONCE(vm->user_mmio_bus) == code->bus &&
+	       READ_ONCE(vm->user_mmio[kc_user_mmio_slot(code->exit_gpa)]) ==
+	       code->exit_gpa;
+}
+
+/*
+ * No in-kernel device took the exiting access of @code: remember it,
+ * unless a device covers it, or the bus changed since
+ * kc_user_io_known(), which its caller ran under the same kvm->srcu read
+ * section, so the bus seen there was not freed and reused meanwhile.
+ */
+void kc_user_io_note(struct kc_vm *vm, struct kvm *kvm,
+		     const struct kc_code *code)
+{
+	if (code->exit_gpa == INVALID_GPA) {
+		if (kc_bus(kvm, KVM_PIO_BUS) != code->bus ||
+		    kc_bus_covers(kvm, KVM_PIO_BUS, code->port))
+			return;
+		if (READ_ONCE(vm->user_pio_bus) != code->bus) {
+			bitmap_zero(vm->user_ports, KC_NR_PORTS);
+			WRITE_ONCE(vm->user_pio_bus, code->bus);
+		}
+		set_bit(code->port, vm->user_ports);
+		return;
+	}
+
+	if (kc_bus(kvm, KVM_MMIO_BUS) != code->bus ||
+	    kc_bus_covers(kvm, KVM_MMIO_BUS, code->exit_gpa))
+		return;
+	if (READ_ONCE(vm->user_mmio_bus) != code->bus) {
+		int i;
+
+		for (i = 0; i < KC_USER_MMIO_SLOTS; i++)
+			WRITE_ONCE(vm->user_mmio[i], INVALID_GPA);
+		WRITE_ONCE(vm->user_mmio_bus, code->bus);
+	}
+	WRITE_ONCE(vm->user_mmio[kc_user_mmio_slot(code->exit_gpa)],
+		   code->exit_gpa);
+}
