@@ -35,8 +35,6 @@
 
 #include "kvm_coalesce.h"
 
-#define KC_NR_GPRS	16
-
 /*
  * The guest state a block works on, loaded once and written back once;
  * only the registers the block uses are loaded.

@@ -15,6 +15,8 @@
 #include <linux/kvm_host.h>
 #include <linux/module.h>
 
+#include "kvm_cache_regs.h"
+
 #include "kvm_coalesce.h"
 
 /* How many of @blk's instructions an exit runs: one if it is singular. */
@@ -54,8 +56,12 @@ static struct kc_block *kc_scan_code(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 {
 	struct kc_block *blk;
 
+	int i;
+
 	if (kc_read(vcpu, code, KC_WINDOW_BYTES))
 		return NULL;
+	for (i = 0; i < KC_NR_GPRS; i++)
+		code->gpr[i] = kvm_register_read_raw(vcpu, i);
 	blk = kc_scan(code, kc_vm_extent(vm));
 	kc_stat_inc(vm, KC_STAT_SCANS);
 	if (!blk)

@@ -146,6 +146,8 @@ struct kc_insn {
 	s64 imm;		/* immediate, shift count, jump displacement */
 };
 
+#define KC_NR_GPRS		16
+
 /* Guest code at the exiting instruction, as read at this exit. */
 struct kc_code {
 	unsigned long rip;
@@ -153,6 +155,7 @@ struct kc_code {
 	gpa_t exit_gpa;		/* MMIO exit: the access's; else INVALID_GPA */
 	u16 port;		/* port I/O exit: the port */
 	const void *bus;	/* the exit's bus, for user_io.c */
+	unsigned long gpr[KC_NR_GPRS];	/* at this exit, for kc_scan() */
 	unsigned int len;	/* bytes read so far */
 	u8 bytes[KC_WINDOW_BYTES];
 };

@@ -11,11 +11,14 @@
  * scan.
  *
  * I/O candidates are IN and OUT, and, in a block that starts with an
- * MMIO access, every memory access through the same base register: the
+ * MMIO access, every memory access through the same base register or to
+ * the same page, as far as the registers at this exit tell: the
  * index/data pairs and register windows that drivers program through
- * one mapped pointer.  Whether an access really reaches a device is only
- * known when it runs (exec.c); the candidates only decide where a block
- * ends.
+ * one mapped pointer, or through two that a compiler derived from one
+ * constant.  Whether an access really reaches a device is only known
+ * when it runs (exec.c); the candidates only decide where a block ends,
+ * so a block stored here and run at a later exit, with other register
+ * values, is still run correctly.
  */
 #include <linux/kvm_host.h>
 #include <linux/slab.h>
@@ -429,26 +432,115 @@ static bool kc_is_io(const struct kc_insn *k)
 }
 
 /*
+ * The values of the registers as the scan follows the block from the
+ * exit: known at the exit, then as far as MOV reg, imm and LEA tell.
+ */
+struct kc_scan_regs {
+	unsigned long val[KC_NR_GPRS];
+	u16 known;		/* VCPU_REGS_* bits */
+};
+
+static bool kc_reg_known(const struct kc_scan_regs *r, u8 reg)
+{
+	return reg == KC_NO_REG || (r->known & BIT(reg));
+}
+
+/* @k's memory address, if the registers tell it; @rip is @k's own. */
+static bool kc_scan_addr(const struct kc_scan_regs *r,
+			 const struct kc_insn *k, unsigned long rip, u64 *addr)
+{
+	const struct kc_mem *m = &k->mem;
+
+	if (!kc_reg_known(r, m->base) || !kc_reg_known(r, m->index))
+		return false;
+	*addr = (s64)m->disp;
+	if (m->rip_rel)
+		*addr += rip + k->len;
+	if (m->base != KC_NO_REG)
+		*addr += r->val[m->base];
+	if (m->index != KC_NO_REG)
+		*addr += r->val[m->index] << m->scale;
+	return true;
+}
+
+/* Follow the register @k writes: a 32- or 64-bit immediate or address. */
+static void kc_scan_write(struct kc_scan_regs *r, const struct kc_insn *k,
+			  unsigned long rip)
+{
+	u8 reg = k->dst.reg;
+	u64 val;
+
+	switch (k->op) {
+	case KC_OP_IN:
+		r->known &= ~BIT(VCPU_REGS_RAX);
+		return;
+	case KC_OP_NOP:
+	case KC_OP_JCC:
+	case KC_OP_OUT:
+		return;
+	case KC_OP_ALU:
+		if (k->sub == KC_ALU_CMP || k->sub == KC_ALU_TEST)
+			return;
+		break;
+	case KC_OP_MOV:
+		if (k->mem_use == KC_MEM_DST)
+			return;
+		if (!k->has_src && k->mem_use == KC_MEM_NONE && k->size >= 4) {
+			r->val[reg] = k->size == 4 ? (u32)k->imm : k->imm;
+			r->known |= BIT(reg);
+			return;
+		}
+		break;
+	case KC_OP_LEA:
+		if (k->size == 8 && kc_scan_addr(r, k, rip, &val)) {
+			r->val[reg] = val;
+			r->known |= BIT(reg);
+			return;
+		}
+		break;
+	}
+	r->known &= ~BIT(reg);
+}
+
+/*
  * Mark the I/O candidates among @n instructions: IN and OUT, and if the
  * first instruction is a memory access, every access through its base
- * register.  Returns false if the first instruction is neither.
+ * register or, by the registers of @code, to its page.  Returns false if
+ * the first instruction is neither.
  */
-static bool kc_mark_io(struct kc_insn *insns, unsigned int n)
+static bool kc_mark_io(struct kc_insn *insns, unsigned int n,
+		       const struct kc_code *code)
 {
+	struct kc_scan_regs r = { .known = (u16)~0u };
+	bool mmio = insns[0].mem_use != KC_MEM_NONE, page_known = false;
+	unsigned long rip = code->rip;
+	u64 addr, page = 0;
 	u8 base = KC_NO_REG;
 	unsigned int i;
 
-	if (insns[0].mem_use != KC_MEM_NONE && !insns[0].mem.rip_rel)
-		base = insns[0].mem.base;
-	else if (!kc_is_pio(&insns[0]))
+	if (!mmio && !kc_is_pio(&insns[0]))
 		return false;
 
-	for (i = 0; i < n; i++) {
-		const struct kc_insn *k = &insns[i];
+	memcpy(r.val, code->gpr, sizeof(r.val));
+	if (mmio) {
+		if (!insns[0].mem.rip_rel)
+			base = insns[0].mem.base;
+		page_known = kc_scan_addr(&r, &insns[0], rip, &page);
+		page >>= PAGE_SHIFT;
+	}
 
-		insns[i].io = kc_is_pio(k) ||
-			      (k->mem_use != KC_MEM_NONE && !k->mem.rip_rel &&
-			       base != KC_NO_REG && k->mem.base == base);
+	for (i = 0; i < n; rip += insns[i++].len) {
+		struct kc_insn *k = &insns[i];
+
+		k->io = kc_is_pio(k);
+		if (mmio && k->mem_use != KC_MEM_NONE) {
+			if (base != KC_NO_REG && k->mem.base == base &&
+			    !k->mem.rip_rel)
+				k->io = true;
+			else if (page_known && kc_scan_addr(&r, k, rip, &addr))
+				k->io = addr >> PAGE_SHIFT == page;
+		}
+		kc_scan_write(&r, k, rip);
 	}
 	insns[0].io = true;
 	return true;
@@ -642,7 +734,7 @@ struct kc_block *kc_scan(const struct kc_code *code, unsigned int extent)
 		off += insns[n++].len;
 	}
 
-	if (!n || !kc_mark_io(insns, n))
+	if (!n || !kc_mark_io(insns, n, code))
 		goto out;
 
 	n = kc_trim_to_io(insns, n, &len);

@@ -23,18 +23,23 @@ kc_mmio_zone:
 	mov	%rax, 0x10(%rdi)	/* MMIO, 64 bits */
 	ret
 
+	/*
+	 * IOREGSEL through %rdi, IOWIN through %rcx, as compilers emit such
+	 * code: the block must take both, by the page they access.
+	 */
 	.globl kc_ioapic_program
 kc_ioapic_program:
 	movl	$0x14, KC_IOREGSEL(%rdi)
-	mov	%esi, KC_IOWIN(%rdi)
+	lea	KC_IOWIN(%rdi), %rcx
+	mov	%esi, (%rcx)
 	movl	$0x15, KC_IOREGSEL(%rdi)
-	movl	$0x01000000, KC_IOWIN(%rdi)
+	movl	$0x01000000, (%rcx)
 	movl	$0x16, KC_IOREGSEL(%rdi)
-	mov	%edx, KC_IOWIN(%rdi)
+	mov	%edx, (%rcx)
 	movl	$0x17, KC_IOREGSEL(%rdi)
-	movl	$0x02000000, KC_IOWIN(%rdi)
+	movl	$0x02000000, (%rcx)
 	movl	$0x14, KC_IOREGSEL(%rdi)
-	mov	KC_IOWIN(%rdi), %eax
+	mov	(%rcx), %eax
 	ret
 
 	.globl kc_mmio_fault, kc_mmio_fault_store

@@ -24,7 +24,8 @@ u64 kc_mmio_zone(u64 mmio, u32 seed, u32 *ram);
 
 /*
  * IOAPIC redirection entries of pins 2 and 3: IOREGSEL/IOWIN writes of
- * the low and high halves of each, then the low half of pin 2 read back.
+ * the low and high halves of each, then the low half of pin 2 read back;
+ * IOREGSEL and IOWIN through two base registers.
  */
 u32 kc_ioapic_program(u64 ioapic, u32 low2, u32 low3);
 
