@@ -71,24 +71,31 @@ static u16 guest_pit_prog(void)
 	return count;
 }
 
+/* A 32-bit MMIO write, as Linux's writel(). */
+static inline void mmio_write32(u32 *addr, u32 val)
+{
+	asm volatile("movl %1, %0" : "=m"(*addr) : "ri"(val) : "memory");
+}
+
 /*
  * As Linux's io_apic_write(): the register's index, then its value,
  * through the pointer to the IOAPIC's registers.
  */
-static inline void ioapic_write(volatile u32 *ioapic, u32 reg, u32 val)
+static inline void ioapic_write(u32 *ioapic, u32 reg, u32 val)
 {
-	ioapic[IOAPIC_IOREGSEL / 4] = reg;
-	ioapic[IOAPIC_IOWIN / 4] = val;
+	mmio_write32(ioapic + IOAPIC_IOREGSEL / 4, reg);
+	mmio_write32(ioapic + IOAPIC_IOWIN / 4, val);
 }
 
 /* A pin's redirection entry: vector, masked, edge, fixed, to APIC 0. */
-static inline void ioapic_route(volatile u32 *ioapic, int pin, u8 vector)
+static inline void ioapic_route(u32 *ioapic, int pin, u8 vector)
 {
 	ioapic_write(ioapic, 0x10 + 2 * pin, 0x10000 | vector);
 	ioapic_write(ioapic, 0x11 + 2 * pin, 0);
 }
 
-static noinline void guest_ioapic(volatile u32 *ioapic)
+/* Not inlined: the IOAPIC's address is a pointer here, as in Linux. */
+static noinline void guest_ioapic(u32 *ioapic)
 {
 	ioapic_route(ioapic, 1, 0x31);
 	ioapic_route(ioapic, 3, 0x33);
@@ -113,7 +120,7 @@ static void guest_code(void)
 				GUEST_ASSERT(count <= 0x2e9c);
 				break;
 			case WL_IOAPIC:
-				guest_ioapic((volatile u32 *)IOAPIC_BASE);
+				guest_ioapic((u32 *)IOAPIC_BASE);
 				break;
 			}
 		}
