@@ -57,4 +57,16 @@ kc_stop_lock:
 	out	%al, $KC_STOP_PORT
 	ret
 
+	.globl kc_stop_burst
+kc_stop_burst:
+	mov	%edi, %eax
+	out	%al, $KC_STOP_PORT
+	inc	%eax
+	out	%al, $KC_STOP_PORT
+	inc	%eax
+	out	%al, $KC_STOP_PORT
+	inc	%eax
+	out	%al, $KC_STOP_PORT
+	ret
+
 	.section .note.GNU-stack, "", @progbits

@@ -25,6 +25,9 @@ extern char kc_stop_gp_store[];
 
 /* Two OUTs around a LOCK ADD to @counter, which the module does not run. */
 u32 kc_stop_lock(u32 seed, u32 *counter);
+
+/* Four OUTs of @seed, @seed + 1, ... */
+void kc_stop_burst(u32 seed);
 #endif
 
 #endif /* KC_STOP_IO_H */

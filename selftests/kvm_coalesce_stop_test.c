@@ -11,7 +11,11 @@
  *  NONCANON  a store to a non-canonical address: the guest's CPU must
  *            raise the #GP itself, at the store;
  *  LOCK      a LOCK ADD to memory, which the executor does not run: the
- *            block ends before it and the guest's CPU runs it.
+ *            block ends before it and the guest's CPU runs it;
+ *  RING      bursts of four OUTs until the zone's ring is full, more than
+ *            once: the block stops where KVM must exit to userspace,
+ *            and once userspace has emptied the ring, bursts must be
+ *            coalesced again (a full zone is not a userspace port).
  *
  * The traps and faults the guest records, the values the routines
  * return, the zone's ring and KVM's I/O exits must equal mode=off's; the
@@ -30,17 +34,23 @@
 
 #define NR_CALLS	2
 #define MAX_TRAPS	64
-#define MAX_RING	32
+#define MAX_RING	512
+#define RING_CALLS	100	/* 400 OUTs: the ring holds 169 */
 
 #define EFLAGS_RF	BIT(16)
 #define DR7_FIXED1	0x400ul
 #define DR7_L0		0x1ul		/* DR0 enabled, execute, 1 byte */
 #define NONCANONICAL	0x8000000000000000ul
 
-enum { ST_START, ST_STEPS, ST_DR7, ST_NONCANON, ST_LOCK, NR_STAGES };
+enum {
+	ST_START, ST_STEPS, ST_DR7, ST_NONCANON, ST_LOCK, ST_RING, NR_STAGES
+};
 
-/* KVM's I/O exits per stage, besides the ucall: the same in every mode. */
-static const int expected_exits[NR_STAGES] = { 0, 6, 4, 4, 4 };
+/*
+ * KVM's I/O exits per stage, besides the ucall: the same in every mode
+ * (RING: depends on the mode, not checked).
+ */
+static const int expected_exits[NR_STAGES] = { 0, 6, 4, 4, 4, -1 };
 
 struct guest_obs {
 	u64 db_rip[MAX_TRAPS];
@@ -94,6 +104,10 @@ static void guest_code(void)
 	for (i = 0; i < NR_CALLS; i++)
 		g.ret[ST_LOCK][i] = kc_stop_lock(0x40 + i, &g.counter);
 	GUEST_SYNC(ST_LOCK);
+
+	for (i = 0; i < RING_CALLS; i++)
+		kc_stop_burst(i);
+	GUEST_SYNC(ST_RING);
 	GUEST_DONE();
 }
 
@@ -104,6 +118,42 @@ struct run_obs {
 	int ring_len[NR_STAGES];
 	struct guest_obs guest;
 };
+
+/* Move the zone's ring to @stage's log. */
+static void take_ring(struct kvm_vcpu *vcpu, struct run_obs *obs, int stage)
+{
+	int *n = &obs->ring_len[stage];
+
+	*n += kc_ring_take(vcpu, obs->ring[stage] + *n, MAX_RING - *n);
+}
+
+/*
+ * Run until the stage's ucall.  A full ring sends the zone's OUT to
+ * userspace: log it after what the ring holds, as a VMM would.
+ */
+static void run_stage(struct kvm_vcpu *vcpu, struct run_obs *obs, int stage)
+{
+	struct kvm_run *run = vcpu->run;
+	struct kvm_coalesced_mmio *e;
+
+	for (;;) {
+		vcpu_run(vcpu);
+		if (run->exit_reason != KVM_EXIT_IO ||
+		    run->io.port != KC_STOP_PORT)
+			return;
+		TEST_ASSERT(run->io.direction == KVM_EXIT_IO_OUT &&
+			    run->io.count == 1, "zone exit: %d %d",
+			    run->io.direction, run->io.count);
+		take_ring(vcpu, obs, stage);
+		TEST_ASSERT(obs->ring_len[stage] < MAX_RING, "zone log full");
+		e = &obs->ring[stage][obs->ring_len[stage]++];
+		memset(e, 0, sizeof(*e));
+		e->phys_addr = run->io.port;
+		e->len = run->io.size;
+		e->pio = 1;
+		memcpy(e->data, (u8 *)run + run->io.data_offset, run->io.size);
+	}
+}
 
 static void run_mode(int mode, struct run_obs *obs)
 {
@@ -121,7 +171,7 @@ static void run_mode(int mode, struct run_obs *obs)
 	kvm_vm_register_coalesced_io(vm, KC_STOP_PORT, 1, true);
 
 	for (stage = ST_START; stage < NR_STAGES; stage++) {
-		vcpu_run(vcpu);
+		run_stage(vcpu, obs, stage);
 		if (get_ucall(vcpu, &uc) == UCALL_ABORT)
 			REPORT_GUEST_ASSERT(uc);
 		TEST_ASSERT(uc.cmd == UCALL_SYNC && uc.args[1] == stage,
@@ -131,8 +181,7 @@ static void run_mode(int mode, struct run_obs *obs)
 		obs->exits[stage] = now - io_exits - 1;
 		io_exits = now;
 		obs->stats[stage] = kc_stats(vm);
-		obs->ring_len[stage] = kc_ring_take(vcpu, obs->ring[stage],
-						    MAX_RING);
+		take_ring(vcpu, obs, stage);
 	}
 	vcpu_run(vcpu);
 	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_DONE);
@@ -159,7 +208,7 @@ static struct kc_stats stage_delta(const struct run_obs *obs, int stage)
 static void check_counters(int mode, const struct run_obs *obs)
 {
 	const char *name = kc_mode_names[mode];
-	struct kc_stats steps, dr7, nc, lock;
+	struct kc_stats steps, dr7, nc, lock, ring;
 
 	if (mode == M_OFF)
 		return;
@@ -167,6 +216,7 @@ static void check_counters(int mode, const struct run_obs *obs)
 	dr7 = stage_delta(obs, ST_DR7);
 	nc = stage_delta(obs, ST_NONCANON);
 	lock = stage_delta(obs, ST_LOCK);
+	ring = stage_delta(obs, ST_RING);
 	/*
 	 * TF and DR7: every exit is left to KVM.  Each stage's ucall, an
 	 * OUT to userspace, is declined too.
@@ -186,6 +236,19 @@ static void check_counters(int mode, const struct run_obs *obs)
 		    lock.handled == 2 * NR_CALLS,
 		    "mode %s: LOCK stage declined %lu, blocks %lu, handled %lu",
 		    name, lock.declined, lock.blocks, lock.handled);
+	/*
+	 * RING: the zone's port was never taken for a userspace one (only
+	 * the ucall's was), and bursts were coalesced after the ring
+	 * filled: the ring fills twice, each time stopping a block and
+	 * sending a single OUT to userspace.
+	 */
+	TEST_ASSERT(ring.user_io_known == 1,
+		    "mode %s: %lu exits known to go to userspace", name,
+		    ring.user_io_known);
+	if (mode != M_CONFIRM)
+		TEST_ASSERT(ring.blocks >= RING_CALLS - 4,
+			    "mode %s: %lu bursts coalesced of %d", name,
+			    ring.blocks, RING_CALLS);
 }
 
 static void check_mode(int mode, const struct run_obs *off,
@@ -196,7 +259,8 @@ static void check_mode(int mode, const struct run_obs *off,
 	int stage;
 
 	for (stage = ST_STEPS; stage < NR_STAGES; stage++) {
-		TEST_ASSERT(obs->exits[stage] == expected_exits[stage],
+		TEST_ASSERT(expected_exits[stage] < 0 ||
+			    obs->exits[stage] == expected_exits[stage],
 			    "mode %s, stage %d: %d I/O exits, wanted %d", name,
 			    stage, obs->exits[stage], expected_exits[stage]);
 		TEST_ASSERT(obs->ring_len[stage] == off->ring_len[stage] &&
@@ -240,6 +304,7 @@ static void check_off(const struct run_obs *off)
 		TEST_ASSERT_EQ(g->ret[ST_LOCK][i], 0x40 + i + 1);
 	}
 	TEST_ASSERT_EQ(off->ring_len[ST_STEPS], 3 * NR_CALLS);
+	TEST_ASSERT_EQ(off->ring_len[ST_RING], 4 * RING_CALLS);
 }
 
 int main(int argc, char *argv[])
