@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Random straight-line blocks for the differential test of the block
+ * executor (kvm_coalesce_diff_test.c): each block starts with an I/O
+ * instruction to an in-kernel device, holds only instructions the
+ * executor supports, with more I/O and forward jumps between them, and
+ * ends with an OUT to a port no in-kernel device takes, which exits to
+ * userspace.  The generator is a pure function of (seed, index).
+ */
+#ifndef KC_DIFF_GEN_H
+#define KC_DIFF_GEN_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#define DG_ZONE_PORT	0x80	/* coalesced PIO zone: 0x80-0x87 */
+#define DG_ZONE_SIZE	8
+#define DG_USER_PORT	0xe9	/* no in-kernel device: ends a block */
+
+/*
+ * A block fits the module's scan window (256 bytes) and extent (the
+ * exiting instruction and up to 64 more, the test sets 64).
+ */
+#define DG_MAX_INSNS	50
+#define DG_MAX_BYTES	240
+#define DG_INSN_MAX	15
+
+#define DG_NR_GPRS	16
+
+enum dg_kind {
+	DG_OTHER,
+	DG_IO,		/* IN or OUT to an in-kernel device */
+	DG_JUMP,	/* forward JMP or Jcc inside the block */
+	DG_END,		/* the OUT to DG_USER_PORT */
+};
+
+struct dg_insn {
+	u8 bytes[DG_INSN_MAX];
+	u8 len;
+	u8 kind;
+	/* Jumps: the condition (low nibble of Jcc), or DG_CC_ALWAYS. */
+	u8 cc;
+	bool near;	/* rel32 rather than rel8 */
+	int target;	/* index of the instruction jumped to */
+};
+
+#define DG_CC_ALWAYS	0x10
+
+struct dg_block {
+	int nr_insns;			/* the last one is DG_END */
+	struct dg_insn insn[DG_MAX_INSNS];
+	int off[DG_MAX_INSNS + 1];	/* byte offset of each instruction */
+	u8 code[DG_MAX_BYTES];
+	int len;
+	/* Initial state; registers by their number in the encoding. */
+	u64 gpr[DG_NR_GPRS];
+	u64 rflags;
+	/* RFLAGS bits the instructions leave defined at the end. */
+	u64 rflags_defined;
+};
+
+/* Generate block @index of the run seeded with @seed. */
+void dg_generate(u64 seed, u64 index, struct dg_block *blk);
+
+/* Index of the instruction at byte offset @off, or -1. */
+int dg_insn_at(const struct dg_block *blk, int off);
+
+/* Names of the registers by their number in the encoding. */
+extern const char * const dg_gpr_names[DG_NR_GPRS];
+
+#endif /* KC_DIFF_GEN_H */
