@@ -6,7 +6,8 @@
 # KVM guests under it.
 #
 #   make check     build everything, run all tests; ends "N passed, N failed"
-#   make check-full  the same with every upstream KVM selftest
+#   make check-full  the same with every upstream KVM selftest and
+#                  100,000 blocks of the differential test
 #   make demo      boot the test VM (-icount) and run the built-in guest workloads
 #   make bench     costs of exits and of the module's work, and driver
 #                  workloads, under -icount; bench/results.json, Documentation/bench.svg

@@ -7,6 +7,7 @@
 #
 # KC_ICOUNT=1 runs with -icount shift=0,sleep=off: the guest's clock then
 # counts executed instructions, 1 ns each, and timings are deterministic.
+# KC_JOB_ENV="NAME=VALUE ..." exports these variables to the job.
 #
 # Fails if the job did not finish or the kernel log holds a WARN, BUG,
 # oops, lockdep, KASAN or hung-task report.  Logs are kept in
@@ -34,6 +35,9 @@ done
 cp "$KC_TOP"/kvm_coalesce/kvm_coalesce.ko "$KC_TOP/scripts/job-$job.sh" \
    "$(kc_selftests_dir "$ksrc")"/kvm_coalesce_* "$root/kc/"
 rm -f "$root"/kc/*.o "$root"/kc/*.d
+for v in ${KC_JOB_ENV:-}; do
+	echo "export $v" >>"$root/kc/job.env"
+done
 if [ -f "$KC_TOP/scripts/tests-$job.list" ]; then
 	cp "$KC_TOP/scripts/tests-$job.list" "$root/kc/tests.list"
 fi
