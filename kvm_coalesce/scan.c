@@ -408,10 +408,16 @@ static int kc_decode_op(const struct insn *insn, struct kc_insn *k)
  * Translate one decoded instruction; -EOPNOTSUPP if it is not supported.
  * A memory destination is only written by MOV (CMP and TEST only read
  * theirs): read-modify-write instructions are left to the guest's CPU.
+ * A jump with an operand-size prefix is left to it too: Intel CPUs
+ * ignore the prefix in 64-bit mode, AMD CPUs truncate the target to 16
+ * bits.
  */
 static int kc_decode_insn(const struct insn *insn, struct kc_insn *k)
 {
 	int r = kc_decode_op(insn, k);
+
+	if (!r && k->op == KC_OP_JCC && insn->prefixes.nbytes)
+		return -EOPNOTSUPP;
 
 	if (r || k->mem_use != KC_MEM_DST || k->op == KC_OP_MOV)
 		return r;
