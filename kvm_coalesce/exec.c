@@ -304,8 +304,8 @@ mmio:
  * Execute @k, which has a memory operand or is LEA; @rip is its address.
  * Returns as kc_access().
  */
-static int kc_exec_mem(struct kvm_vcpu *vcpu, struct kc_state *s,
-		       const struct kc_insn *k, unsigned long rip)
+static noinline int kc_exec_mem(struct kvm_vcpu *vcpu, struct kc_state *s,
+				const struct kc_insn *k, unsigned long rip)
 {
 	u64 addr = kc_mem_addr(s, k, rip), val, r;
 	unsigned int size = k->size;
@@ -467,7 +467,8 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		}
 		after_io = false;
 
-		if (k->mem_use != KC_MEM_NONE || k->op == KC_OP_LEA) {
+		/* Kept out of line: register-only blocks are the hot path. */
+		if (unlikely(k->mem_use != KC_MEM_NONE || k->op == KC_OP_LEA)) {
 			r = kc_exec_mem(vcpu, &s, k, rip + off);
 			if (r < 0) {
 				stop = kc_mem_stop(r);
