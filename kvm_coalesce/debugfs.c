@@ -48,6 +48,7 @@ static const char * const kc_stat_names[KC_NR_STATS] = {
 	[KC_STAT_STOP_IOPL]		= "stop_iopl",
 	[KC_STAT_STOP_FAULT]		= "stop_fault",
 	[KC_STAT_STOP_CODE_WRITE]	= "stop_code_write",
+	[KC_STAT_STOP_TPR]		= "stop_tpr",
 };
 
 static int kc_stats_show(struct seq_file *m, void *unused)

@@ -21,8 +21,8 @@
  * guest's CPU would take it), at an I/O access no in-kernel device
  * accepts, at an I/O instruction the guest's CPL may not execute, at a
  * memory access that would fault (the guest's CPU then takes the fault
- * itself, at the right instruction), and after a write to the block's
- * own code.
+ * itself, at the right instruction), after a write to the block's own
+ * code, and after a write to the local APIC's TPR (see kc_mmio()).
  */
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
@@ -47,7 +47,7 @@ struct kc_state {
 	gpa_t exit_gpa;		/* MMIO exit, until the exiting access ran */
 	gpa_t code_gpa;		/* the block's code, for writes to it */
 	unsigned int code_len;
-	bool code_written;
+	enum kc_stat stop_after;	/* stop after this instruction, why */
 };
 
 static __always_inline u64 kc_get(const struct kc_state *s, struct kc_opnd o,
@@ -231,15 +231,26 @@ static bool kc_ram_write_tracked(struct kvm *kvm)
 	       kvm_page_track_has_external_user(kvm);
 }
 
-/* As vcpu_mmio_read() and vcpu_mmio_write(): local APIC, then the bus. */
-static int kc_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, unsigned int size,
-		   bool write, u64 *val)
+/*
+ * As vcpu_mmio_read() and vcpu_mmio_write(): local APIC, then the bus.
+ *
+ * KVM keeps the TPR in step with CR8 at every exit and entry (SVM's
+ * V_TPR, VMX's TPR shadow), which drops its low four bits on SVM: the
+ * guest must go through an entry after a TPR write, as with stock KVM,
+ * before it can read the TPR again, so the block stops after one.
+ */
+static int kc_mmio(struct kvm_vcpu *vcpu, struct kc_state *s, gpa_t gpa,
+		   unsigned int size, bool write, u64 *val)
 {
 	struct kvm_lapic *apic = lapic_in_kernel(vcpu) ? vcpu->arch.apic : NULL;
 
 	if (write) {
-		if (apic && !kvm_iodevice_write(vcpu, &apic->dev, gpa, size, val))
+		if (apic && !kvm_iodevice_write(vcpu, &apic->dev, gpa, size,
+						val)) {
+			if ((gpa & 0xff0) == APIC_TASKPRI)
+				s->stop_after = KC_STAT_STOP_TPR;
 			return 0;
+		}
 		return kvm_io_bus_write(vcpu, KVM_MMIO_BUS, gpa, size, val);
 	}
 	if (apic && !kvm_iodevice_read(vcpu, &apic->dev, gpa, size, val))
@@ -290,12 +301,12 @@ static int kc_access(struct kvm_vcpu *vcpu, struct kc_state *s, u64 addr,
 		if (!kvm_vcpu_write_guest(vcpu, gpa, val, size)) {
 			if (gpa < s->code_gpa + s->code_len &&
 			    gpa + size > s->code_gpa)
-				s->code_written = true;
+				s->stop_after = KC_STAT_STOP_CODE_WRITE;
 			return 0;
 		}
 	}
 mmio:
-	if (kc_mmio(vcpu, gpa, size, write, val))
+	if (kc_mmio(vcpu, s, gpa, size, write, val))
 		return -EOPNOTSUPP;
 	return 1;
 }
@@ -450,7 +461,7 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	s.exit_gpa = exit_gpa;
 	s.code_gpa = blk->gpa;
 	s.code_len = blk->len;
-	s.code_written = false;
+	s.stop_after = KC_NR_STATS;
 
 	while (i < nr_insns) {
 		const struct kc_insn *k = &blk->insns[i];
@@ -480,9 +491,9 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 			ran++;
 			off += k->len;
 			i++;
-			/* Whatever follows may have changed: fetch it anew. */
-			if (s.code_written) {
-				stop = KC_STAT_STOP_CODE_WRITE;
+			/* The code that follows, or the TPR, changed. */
+			if (s.stop_after != KC_NR_STATS) {
+				stop = s.stop_after;
 				goto out;
 			}
 			continue;

@@ -76,6 +76,7 @@ enum kc_stat {
 	KC_STAT_STOP_IOPL,	/* ... I/O not allowed at the guest's CPL */
 	KC_STAT_STOP_FAULT,	/* ... memory access that would fault */
 	KC_STAT_STOP_CODE_WRITE, /* ... after a write to the block's code */
+	KC_STAT_STOP_TPR,	/* ... after a write to the local APIC's TPR */
 	KC_NR_STATS,
 };
 

@@ -48,6 +48,7 @@ static const struct {
 	KC_FIELD(stop_iopl),
 	KC_FIELD(stop_fault),
 	KC_FIELD(stop_code_write),
+	KC_FIELD(stop_tpr),
 #undef KC_FIELD
 };
 

@@ -40,6 +40,7 @@ struct kc_stats {
 	u64 stop_iopl;
 	u64 stop_fault;
 	u64 stop_code_write;
+	u64 stop_tpr;
 };
 
 /* Reads @vm's counters; returns false if the module has no state for it. */
