@@ -65,4 +65,10 @@ kc_mmio_smc:
 	mov	%eax, 4(%rdi)
 	ret
 
+	.globl kc_mmio_tpr
+kc_mmio_tpr:
+	mov	%esi, KC_LAPIC_TPR(%rdi)
+	mov	KC_LAPIC_TPR(%rdi), %eax
+	ret
+
 	.section .note.GNU-stack, "", @progbits

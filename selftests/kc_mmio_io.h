@@ -9,6 +9,8 @@
 #define KC_MMIO_IO_H
 
 #define KC_IOAPIC_BASE	0xfec00000ul
+#define KC_LAPIC_BASE	0xfee00000ul
+#define KC_LAPIC_TPR	0x80
 #define KC_IOREGSEL	0x00
 #define KC_IOWIN	0x10
 
@@ -43,6 +45,9 @@ extern char kc_mmio_fault_store[];
  * the one written.
  */
 u32 kc_mmio_smc(u64 mmio, u8 imm);
+
+/* Write the local APIC's TPR, then read it back. */
+u32 kc_mmio_tpr(u64 lapic, u32 tpr);
 #endif
 
 #endif /* KC_MMIO_IO_H */

@@ -14,7 +14,11 @@
  *          fault itself, at the store, with the right CR2;
  *  SMC     an MMIO write, then a store into the code after it (and a
  *          jump, see kc_mmio_io.S): the block stops after the store and
- *          the new code runs.
+ *          the new code runs;
+ *  TPR     a write of the local APIC's TPR and a read of it: the block
+ *          stops after the write, for KVM keeps the TPR in step with CR8
+ *          at each exit and entry (on SVM the read then misses the low
+ *          four bits written, with or without the module).
  *
  * For each stage the test checks the MMIO exits the module saw (one per
  * call once a block runs), and that the zone's ring, the IOAPIC's state,
@@ -41,7 +45,7 @@
 #define SMC_IMM		0x5a
 #define DATA_LOADED	0x12345678	/* ram[1], loaded by kc_mmio_zone() */
 
-enum { ST_START, ST_ZONE, ST_IOAPIC, ST_FAULT, ST_SMC, NR_STAGES };
+enum { ST_START, ST_ZONE, ST_IOAPIC, ST_FAULT, ST_SMC, ST_TPR, NR_STAGES };
 
 /* MMIO exits the module sees per stage: three calls. */
 static const int expected_exits[NR_MODES][NR_STAGES] = {
@@ -50,11 +54,11 @@ static const int expected_exits[NR_MODES][NR_STAGES] = {
 	 * and a singular last access); the others run one block.  FAULT:
 	 * the block stops at the store, the second write exits again.
 	 */
-	/*            ZONE IOAPIC FAULT SMC */
-	[M_OFF]     = { 0, 12, 30, 6, 6 },
-	[M_SCAN]    = { 0,  3,  3, 6, 6 },
-	[M_CONFIRM] = { 0,  6, 12, 6, 6 },
-	[M_ADDR]    = { 0,  3,  3, 6, 6 },
+	/*            ZONE IOAPIC FAULT SMC TPR */
+	[M_OFF]     = { 0, 12, 30, 6, 6, 6 },
+	[M_SCAN]    = { 0,  3,  3, 6, 6, 6 },
+	[M_CONFIRM] = { 0,  6, 12, 6, 6, 6 },
+	[M_ADDR]    = { 0,  3,  3, 6, 6, 6 },
 };
 
 #define MAX_RING	64
@@ -69,14 +73,18 @@ struct run_obs {
 	u64 zone_ret[NR_CALLS];
 	u32 ioapic_ret[NR_CALLS];
 	u32 smc_ret[NR_CALLS];
+	u32 tpr_ret[NR_CALLS];
 	u64 fault_cr2, fault_rip, fault_err;
 	int nr_faults;
 	struct kc_stats stats[NR_STAGES];
 };
 
+/* TPR values written; the read-back of each is compared with off. */
+static const u32 tpr_written[NR_CALLS] = { 0x21, 0x37, 0x4b };
+
 /* Guest side. */
 static u64 zone_ret[NR_CALLS];
-static u32 ioapic_ret[NR_CALLS], smc_ret[NR_CALLS];
+static u32 ioapic_ret[NR_CALLS], smc_ret[NR_CALLS], tpr_ret[NR_CALLS];
 static u64 fault_cr2, fault_rip, fault_err;
 static int nr_faults;
 
@@ -111,6 +119,9 @@ static void guest_code(void)
 	for (i = 0; i < NR_CALLS; i++)
 		smc_ret[i] = kc_mmio_smc(ZONE_GPA + 0x200, SMC_IMM);
 	GUEST_SYNC(ST_SMC);
+	for (i = 0; i < NR_CALLS; i++)
+		tpr_ret[i] = kc_mmio_tpr(KC_LAPIC_BASE, tpr_written[i]);
+	GUEST_SYNC(ST_TPR);
 	GUEST_DONE();
 }
 
@@ -124,6 +135,7 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu)
 	kvm_vm_register_coalesced_io(vm, ZONE_GPA, PAGE_SIZE, false);
 	virt_map(vm, ZONE_GPA, ZONE_GPA, 1);
 	virt_map(vm, KC_IOAPIC_BASE, KC_IOAPIC_BASE, 1);
+	virt_map(vm, KC_LAPIC_BASE, KC_LAPIC_BASE, 1);
 
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA,
 				    DATA_SLOT, 1, KVM_MEM_LOG_DIRTY_PAGES);
@@ -190,6 +202,7 @@ static void run_mode(int mode, struct run_obs *obs)
 	sync_global_from_guest(vm, zone_ret);
 	sync_global_from_guest(vm, ioapic_ret);
 	sync_global_from_guest(vm, smc_ret);
+	sync_global_from_guest(vm, tpr_ret);
 	sync_global_from_guest(vm, fault_cr2);
 	sync_global_from_guest(vm, fault_rip);
 	sync_global_from_guest(vm, fault_err);
@@ -197,6 +210,7 @@ static void run_mode(int mode, struct run_obs *obs)
 	memcpy(obs->zone_ret, zone_ret, sizeof(zone_ret));
 	memcpy(obs->ioapic_ret, ioapic_ret, sizeof(ioapic_ret));
 	memcpy(obs->smc_ret, smc_ret, sizeof(smc_ret));
+	memcpy(obs->tpr_ret, tpr_ret, sizeof(tpr_ret));
 	obs->fault_cr2 = fault_cr2;
 	obs->fault_rip = fault_rip;
 	obs->fault_err = fault_err;
@@ -239,6 +253,9 @@ static void check_blocks_ran(int mode, const struct run_obs *obs)
 	TEST_ASSERT(s[ST_SMC].stop_code_write - s[ST_FAULT].stop_code_write >= 1,
 		    "mode %s: no block stopped after writing its code",
 		    kc_mode_names[mode]);
+	TEST_ASSERT(s[ST_TPR].stop_tpr - s[ST_SMC].stop_tpr == NR_CALLS,
+		    "mode %s: %lu blocks stopped after a TPR write",
+		    kc_mode_names[mode], s[ST_TPR].stop_tpr - s[ST_SMC].stop_tpr);
 }
 
 static void check_mode(int mode, const struct run_obs *off,
@@ -260,7 +277,8 @@ static void check_mode(int mode, const struct run_obs *off,
 		    obs->dirty);
 	TEST_ASSERT(!memcmp(obs->zone_ret, off->zone_ret, sizeof(obs->zone_ret)) &&
 		    !memcmp(obs->ioapic_ret, off->ioapic_ret, sizeof(obs->ioapic_ret)) &&
-		    !memcmp(obs->smc_ret, off->smc_ret, sizeof(obs->smc_ret)),
+		    !memcmp(obs->smc_ret, off->smc_ret, sizeof(obs->smc_ret)) &&
+		    !memcmp(obs->tpr_ret, off->tpr_ret, sizeof(obs->tpr_ret)),
 		    "mode %s: values computed differ from off", name);
 	TEST_ASSERT(obs->nr_faults == off->nr_faults &&
 		    obs->fault_cr2 == off->fault_cr2 &&
@@ -289,6 +307,8 @@ static void check_off(const struct run_obs *off)
 	for (i = 0; i < NR_CALLS; i++) {
 		TEST_ASSERT_EQ(off->ioapic_ret[i], 0x10030 + i);
 		TEST_ASSERT_EQ(off->smc_ret[i], SMC_IMM);
+		/* The priority class at least is read back. */
+		TEST_ASSERT_EQ(off->tpr_ret[i] & 0xf0, tpr_written[i] & 0xf0);
 	}
 	TEST_ASSERT_EQ(off->nr_faults, NR_CALLS);
 	TEST_ASSERT_EQ(off->fault_cr2, BAD_GVA);
