@@ -11,6 +11,8 @@
 #   make demo      boot the test VM (-icount) and run the built-in guest workloads
 #   make bench     costs of exits and of the module's work, and driver
 #                  workloads, under -icount; bench/results.json, Documentation/bench.svg
+#   make bench-guest  Debian's QEMU boots Debian's kernel under KVM in the
+#                  test VM, without the module and in each mode (-icount)
 #   make module    build kvm_coalesce.ko against the cached patched kernel
 #   make kernel    build (or reuse) the patched kernel; prints its tree
 #   make lint      checkpatch --strict and sparse
@@ -38,6 +40,10 @@ bench:
 	@scripts/bench-collect.sh
 	@scripts/bench-plot.sh
 
+# A real guest: exits and time of a Linux boot and workload (-icount).
+bench-guest:
+	@KC_ICOUNT=1 scripts/vm-run.sh guest
+
 module selftests:
 	@scripts/build.sh >/dev/null
 
@@ -53,4 +59,4 @@ clean:
 		-o -name '.*.cmd' | xargs rm -f
 	rm -f Module.symvers modules.order .module-common.o .*.cmd
 
-.PHONY: check check-full demo bench module selftests kernel lint clean
+.PHONY: check check-full demo bench bench-guest module selftests kernel lint clean

@@ -49,6 +49,11 @@ if [ -n "${KC_UPSTREAM_TESTS:-}" ]; then
 		basename "$t" >>"$root/kc/upstream.list"
 	done
 fi
+# What only this job needs (scripts/root-JOB.sh ROOT), so that the other
+# jobs' initramfs stays small.
+if [ -f "$KC_TOP/scripts/root-$job.sh" ]; then
+	bash "$KC_TOP/scripts/root-$job.sh" "$root"
+fi
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out/initramfs.gz"
 
 # TCG is too slow for the kernel to calibrate the TSC against the PIT,
