@@ -42,7 +42,8 @@ bench:
 
 # A real guest: exits and time of a Linux boot and workload (-icount).
 bench-guest:
-	@KC_ICOUNT=1 scripts/vm-run.sh guest
+	@KC_ICOUNT=1 scripts/vm-run.sh guest && \
+		grep -q '^KC-GUEST-PASS' "$${KC_BUILD:-build}/vm-guest/job.txt"
 
 module selftests:
 	@scripts/build.sh >/dev/null

@@ -17,9 +17,9 @@ export PATH=/bin:/usr/bin
 modes=$(sed -n 's/.*kc\.modes=\([a-z,]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
 modes=${modes:-off scan confirm addr}
 nclock=$(sed -n 's/.*kc\.hwclock=\([0-9]*\).*/\1/p' /proc/cmdline)
-nclock=${nclock:-100}
+nclock=${nclock:-20}
 nlines=$(sed -n 's/.*kc\.lines=\([0-9]*\).*/\1/p' /proc/cmdline)
-nlines=${nlines:-10000}
+nlines=${nlines:-1000}
 kstats="exits io_exits mmio_exits halt_exits irq_exits signal_exits"
 kstats="$kstats insn_emulation"
 failed=0
@@ -57,11 +57,11 @@ run_qemu() {
 	echo '{"execute": "qmp_capabilities"}' >&3
 	$g/kc_clock >/tmp/t0-$c
 	KC_RUN_COUNT=/tmp/runs-$c LD_PRELOAD=$g/kc_run_count.so \
-	timeout -s KILL 900 qemu-system-x86_64 -nodefaults -no-user-config \
+	timeout -s KILL 120 qemu-system-x86_64 -nodefaults -no-user-config \
 		-machine pc -accel kvm -smp 1 -m 256M -vga none \
 		-display none -no-reboot -no-shutdown \
 		-kernel $g/vmlinuz -initrd $g/initrd.gz \
-		-append "console=ttyS0 panic=-1 kc.hwclock=$nclock kc.lines=$nlines" \
+		-append "console=ttyS0,115200 panic=-1 kc.hwclock=$nclock kc.lines=$nlines" \
 		-serial file:/tmp/console-$c.log -serial file:/tmp/out-$c.raw \
 		-qmp stdio <&3 2>/tmp/qemu-$c.err |
 	while read -r line; do
@@ -119,7 +119,7 @@ report() {
 	fi
 	ns=$(($(cat /tmp/t1-$c) - $(cat /tmp/t0-$c)))
 	exits=$(stat_of $s exits) io=$(stat_of $s io_exits) mmio=$(stat_of $s mmio_exits)
-	set -- $(cat /tmp/runs-$c 2>/dev/null)
+	set -- $(head -1 /tmp/runs-$c 2>/dev/null)
 	runs=${2:-0} uio=${4:-0} umm=${6:-0}
 	printf '%-8s %12s %10s %10s %10s %10s %10s %10s %10s\n' "$c" "$ns" \
 		"$exits" "$io" "$mmio" "$runs" "$uio" "$umm" \
@@ -137,7 +137,10 @@ for c in stock $modes; do
 	run_qemu $c
 	[ "$c" = stock ] || rmmod kvm_coalesce
 	echo "# $c: $(tr '\n' ' ' </tmp/stats-$c 2>/dev/null)"
-	echo "# $c: to QEMU: $(cat /tmp/runs-$c 2>/dev/null)"
+	echo "# $c: to QEMU: $(head -1 /tmp/runs-$c 2>/dev/null)"
+	echo "# $c: to QEMU, most frequent ports:" \
+	     "$(grep '^port' /tmp/runs-$c | sort -k4 -n -r | head -6 |
+		cut -d' ' -f2- | tr '\n' ',')"
 done
 echo
 printf '%-8s %12s %10s %10s %10s %10s %10s %10s %10s\n' config l2_ns \

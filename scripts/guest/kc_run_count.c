@@ -8,8 +8,9 @@
  * It wraps ioctl() to note the vCPU file descriptors KVM_CREATE_VCPU
  * returns and to count KVM_RUN returns, and mmap() to find each vCPU's
  * struct kvm_run, whose exit_reason says why KVM_RUN returned.  The
- * counts go to the file named by $KC_RUN_COUNT when QEMU exits, as one
- * line "runs N io N mmio N intr N other N".
+ * counts go to the file named by $KC_RUN_COUNT when QEMU exits: one line
+ * "runs N io N mmio N intr N other N", then one "port P in|out N" line per
+ * port and direction of the KVM_EXIT_IO exits.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -28,6 +29,8 @@ enum kc_count { KC_RUNS, KC_IO, KC_MMIO, KC_INTR, KC_OTHER, KC_NR_COUNTS };
 static struct kvm_run *kc_vcpu_run[KC_MAX_FDS];
 static unsigned char kc_is_vcpu[KC_MAX_FDS];
 static unsigned long kc_counts[KC_NR_COUNTS];
+/* KVM_EXIT_IO exits by port and direction (KVM_EXIT_IO_IN, _OUT). */
+static unsigned long kc_port_counts[65536][2];
 
 static void kc_count(enum kc_count c)
 {
@@ -45,6 +48,8 @@ static enum kc_count kc_reason(int fd, int r, int err)
 		return KC_OTHER;
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
+		__atomic_fetch_add(&kc_port_counts[run->io.port][!!run->io.direction],
+				   1, __ATOMIC_RELAXED);
 		return KC_IO;
 	case KVM_EXIT_MMIO:
 		return KC_MMIO;
@@ -105,6 +110,7 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 __attribute__((destructor)) static void kc_write_counts(void)
 {
 	const char *path = getenv("KC_RUN_COUNT");
+	int port, dir;
 	FILE *f;
 
 	if (!path)
@@ -115,5 +121,11 @@ __attribute__((destructor)) static void kc_write_counts(void)
 	fprintf(f, "runs %lu io %lu mmio %lu intr %lu other %lu\n",
 		kc_counts[KC_RUNS], kc_counts[KC_IO], kc_counts[KC_MMIO],
 		kc_counts[KC_INTR], kc_counts[KC_OTHER]);
+	for (port = 0; port < 65536; port++)
+		for (dir = 0; dir < 2; dir++)
+			if (kc_port_counts[port][dir])
+				fprintf(f, "port 0x%x %s %lu\n", port,
+					dir ? "out" : "in",
+					kc_port_counts[port][dir]);
 	fclose(f);
 }
