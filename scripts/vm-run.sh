@@ -5,6 +5,9 @@
 # patched kernel, KVM, kvm_coalesce and the selftests in an initramfs, run
 # JOB (scripts/job-JOB.sh) in it, and print the job's output.
 #
+# KC_MONITOR=PATH puts QEMU's human monitor on a Unix socket at PATH (for
+# "info registers -a" when the VM hangs); by default there is none.
+#
 # KC_ICOUNT=1 runs with -icount shift=0,sleep=off: the guest's clock then
 # counts executed instructions, 1 ns each, and timings are deterministic.
 # KC_JOB_ENV="NAME=VALUE ..." exports these variables to the job.
@@ -62,11 +65,16 @@ fi
 cmdline="tsc_early_khz=1000000 tsc=reliable ${KC_CMDLINE:-}"
 
 qemu=(qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,+npt -m 2G
-      -smp "${KC_SMP:-2}" -no-reboot -display none -monitor none
+      -smp "${KC_SMP:-2}" -no-reboot -display none
       -kernel "$ksrc/arch/x86/boot/bzImage" -initrd "$out/initramfs.gz"
       -append "console=ttyS0 reboot=t panic=-1 loglevel=7 $cmdline kc.job=$job"
       -serial "file:$out/console.log" -serial "file:$out/job.log")
 [ "${KC_ICOUNT:-0}" = 1 ] && qemu+=(-icount shift=0,sleep=off)
+if [ -n "${KC_MONITOR:-}" ]; then
+	qemu+=(-monitor "unix:$KC_MONITOR,server,nowait")
+else
+	qemu+=(-monitor none)
+fi
 
 kc_log "booting the test VM for '$job'"
 rc=0
