@@ -48,7 +48,7 @@ u64 kc_shift_op(u8 op, int size, u64 a, u8 count, unsigned long *rflags);
 
 /*
  * The same results without the flags, for instructions whose flags no
- * later instruction reads (see kc_mark_flags_live() in scan.c).  @cf is
+ * later instruction reads (see kc_mark_flags_live() in decode.c).  @cf is
  * the carry flag ADC and SBB read.
  */
 u64 kc_alu_result(u8 op, int size, u64 a, u64 b, bool cf);

@@ -4,9 +4,10 @@
  *
  * Internal interfaces between the units of the module: parameters
  * (main.c), per-VM state (vm.c), the KVM hook glue and the modes
- * (hook.c), fetching and scanning guest code (scan.c), the block table
- * (table.c), the block executor (exec.c), the accesses only userspace
- * takes (user_io.c) and debugfs (debugfs.c).
+ * (hook.c), fetching guest code (scan.c), decoding it into blocks
+ * (decode.c, which also builds in user space: see fuzz/), the block
+ * table (table.c), the block executor (exec.c), the accesses only
+ * userspace takes (user_io.c) and debugfs (debugfs.c).
  */
 #ifndef KVM_COALESCE_H
 #define KVM_COALESCE_H
@@ -258,6 +259,8 @@ void kc_hook_unregister(void);
 bool kc_vcpu_can_run(struct kvm_vcpu *vcpu);
 int kc_translate(struct kvm_vcpu *vcpu, struct kc_code *code);
 int kc_read(struct kvm_vcpu *vcpu, struct kc_code *code, unsigned int len);
+
+/* decode.c */
 struct kc_block *kc_scan(const struct kc_code *code, unsigned int extent);
 
 /* table.c */

@@ -2,7 +2,7 @@
 /*
  * Random blocks for kvm_coalesce_diff_test: see kc_diff_gen.h.
  *
- * Encodings are those kvm_coalesce/scan.c accepts: register-only
+ * Encodings are those kvm_coalesce/decode.c accepts: register-only
  * MOV/MOVZX/MOVSX, MOV r,imm, the eight ALU operations and TEST in all
  * their register and immediate forms, INC/DEC/NEG/NOT, SHL/SHR/SAR by 1,
  * imm8 and CL, NOP (90 and 0F 1F), forward JMP/Jcc (rel8 and rel32) and
