@@ -6,8 +6,8 @@
 # KVM guests under it.
 #
 #   make check     build everything, run all tests; ends "N passed, N failed"
-#   make check-full  the same with every upstream KVM selftest and
-#                  100,000 blocks of the differential test
+#   make check-full  the same with every upstream KVM selftest,
+#                  100,000 blocks of the differential test and 60 s of fuzzing
 #   make demo      boot the test VM (-icount) and run the built-in guest workloads
 #   make bench     costs of exits and of the module's work, and driver
 #                  workloads, under -icount; bench/results.json, Documentation/bench.svg
@@ -15,6 +15,8 @@
 #                  test VM, without the module and in each mode (-icount)
 #   make module    build kvm_coalesce.ko against the cached patched kernel
 #   make kernel    build (or reuse) the patched kernel; prints its tree
+#   make fuzz      fuzz kvm_coalesce/decode.c in user space (libFuzzer) for
+#                  FUZZ_SECONDS (default 60); see Documentation/testing.rst
 #   make lint      checkpatch --strict and sparse
 #   make clean     remove build output (the kernel cache stays)
 #
@@ -45,6 +47,12 @@ bench-guest:
 	@KC_ICOUNT=1 scripts/vm-run.sh guest && \
 		grep -q '^KC-GUEST-PASS' "$${KC_BUILD:-build}/vm-guest/job.txt"
 
+# The decoder and scanner on arbitrary bytes, against the executor's
+# assumptions: no VM, no kernel module.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
 module selftests:
 	@scripts/build.sh >/dev/null
 
@@ -60,4 +68,5 @@ clean:
 		-o -name '.*.cmd' | xargs rm -f
 	rm -f Module.symvers modules.order .module-common.o .*.cmd
 
-.PHONY: check check-full demo bench bench-guest module selftests kernel lint clean
+.PHONY: check check-full demo bench bench-guest fuzz module selftests kernel lint \
+	clean

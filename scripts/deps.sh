@@ -6,7 +6,8 @@ set -euo pipefail
 
 pkgs=(linux-source-6.12 qemu-system-x86 busybox-static build-essential bc
       flex bison libelf-dev libssl-dev cpio kmod dkms python3 rsync
-      xz-utils gzip perl sparse jq gnuplot-nox)
+      xz-utils gzip perl sparse jq gnuplot-nox
+      clang llvm libclang-rt-dev)	# fuzz/: libFuzzer, sanitizers, llvm-cov
 
 missing=()
 for p in "${pkgs[@]}"; do

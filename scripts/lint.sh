@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# lint.sh KSRC: checkpatch --strict on the module, the selftests and the
-# KVM patches, and sparse on the module, with the tools of KSRC.
+# lint.sh KSRC: checkpatch --strict on the module, the selftests, the
+# fuzz target and the KVM patches, and sparse on the module, with the
+# tools of KSRC.
 set -u
 . "$(dirname "$0")/common.sh"
 
@@ -19,6 +20,11 @@ out=$("${cp[@]}" --ignore FILE_PATH_CHANGES "$KC_TOP"/patches/*.patch |
 srcs=$(cd "$KC_TOP" && git ls-files 'kvm_coalesce/*.[ch]' 'selftests/*.[ch]' |
        grep -v '^selftests/host/')
 out+=$(cd "$KC_TOP" && "${cp[@]}" -f $srcs)
+# fuzz/: libFuzzer names its entry point LLVMFuzzerTestOneInput; the
+# stand-ins of fuzz/include/ declare the kernel's own typedefs.
+srcs=$(cd "$KC_TOP" && git ls-files 'fuzz/*.[ch]' | grep -v '^fuzz/include/')
+[ -z "$srcs" ] ||
+	out+=$(cd "$KC_TOP" && "${cp[@]}" --ignore CAMELCASE -f $srcs)
 if [ -n "$out" ]; then
 	echo "$out"
 	rc=1
