@@ -3,8 +3,8 @@
 #
 # make check: build everything, run our selftests and a quick list of the
 # upstream KVM selftests (all of them with --full) in the test VM, and
-# the host-side checks (ALU test, DKMS build, kvm_intel compile test,
-# checkpatch, sparse).  Ends with "N passed, N failed, N skipped"; exits
+# the host-side checks (ALU test, fuzzing of the decoder, DKMS build,
+# kvm_intel compile test, checkpatch, sparse).  Ends with "N passed, N failed, N skipped"; exits
 # non-zero if anything failed.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -89,6 +89,18 @@ while read -r line; do
 	"not ok "*) result fail "host: ${line#not ok [0-9]* }" ;;
 	esac
 done < <(grep -E '^(not )?ok [0-9]+ ' "$hlog")
+
+# kvm_coalesce/decode.c fuzzed in user space (fuzz/): 10 s here, 60 s
+# with --full; the last line of fuzz.sh says how many inputs ran.
+fsecs=10
+[ "${1:-}" = --full ] && fsecs=60
+flog="$KC_BUILD/check-fuzz.log"
+if "$KC_TOP"/scripts/fuzz.sh --no-cov "$fsecs" >"$flog" 2>&1; then
+	result ok "$(tail -1 "$flog")"
+else
+	cat "$flog"
+	result fail "fuzz: kc_scan() on arbitrary code (see $flog)"
+fi
 
 if "$KC_TOP"/scripts/dkms-test.sh "$ksrc"; then
 	result ok "dkms build against the patched tree"
