@@ -431,22 +431,37 @@ static enum kc_stat kc_mem_stop(int err)
 }
 
 /*
+ * Whether @k, the block's first instruction, is the port I/O that exited:
+ * the code read may not be what the CPU ran, if another vCPU rewrote it
+ * meanwhile.  The MMIO access is checked in kc_access(), as KVM does.
+ */
+static bool kc_is_exiting_pio(const struct kc_state *s,
+			      const struct kc_insn *k,
+			      const struct kc_code *code)
+{
+	u16 port = k->port_dx ? (u16)s->gpr[VCPU_REGS_RDX] : (u8)k->imm;
+
+	return (k->op == KC_OP_IN) == code->exit_in &&
+	       k->size == code->exit_size && port == code->port;
+}
+
+/*
  * Execute the first @nr_insns instructions of @blk, starting at RIP, for
- * a port I/O exit, or for an MMIO exit at @exit_gpa (else INVALID_GPA).
- * Returns how many ran; 0 if the first, the exiting I/O instruction,
- * could not run in the kernel, -EOPNOTSUPP if that is because no
- * in-kernel device takes its access; then nothing changed and the exit
- * is KVM's to handle.
+ * the exit of @code: port I/O, or MMIO at @code->exit_gpa.  Returns how
+ * many ran; 0 if the first, the exiting I/O instruction, could not run
+ * in the kernel, -EOPNOTSUPP if that is because no in-kernel device
+ * takes its access; then nothing changed and the exit is KVM's to
+ * handle.
  */
 int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	    const struct kc_block *blk, unsigned int nr_insns,
-	    gpa_t exit_gpa)
+	    const struct kc_code *code)
 {
 	unsigned long rip = kvm_rip_read(vcpu), rflags;
 	unsigned int i = 0, off = 0, nr_io = 0, ran = 0;
 	enum kc_stat stop = KC_NR_STATS;
 	u8 op = blk->insns[0].op;
-	bool mmio_exit = exit_gpa != INVALID_GPA;
+	bool mmio_exit = code->exit_gpa != INVALID_GPA;
 	bool after_io = false;
 	struct kc_state s;
 	u64 target;
@@ -457,8 +472,10 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		return 0;
 
 	kc_load(vcpu, &s, blk->regs);
+	if (!mmio_exit && !kc_is_exiting_pio(&s, &blk->insns[0], code))
+		return 0;
 	rflags = s.rflags;
-	s.exit_gpa = exit_gpa;
+	s.exit_gpa = code->exit_gpa;
 	s.code_gpa = blk->gpa;
 	s.code_len = blk->len;
 	s.stop_after = KC_NR_STATS;

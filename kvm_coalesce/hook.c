@@ -33,7 +33,7 @@ static bool kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		   const struct kc_code *code, struct kc_block *blk,
 		   unsigned int n, int *ret)
 {
-	int ran = kc_exec(vm, vcpu, blk, n, code->exit_gpa);
+	int ran = kc_exec(vm, vcpu, blk, n, code);
 
 	kc_block_put(blk);
 	if (ran <= 0) {
@@ -258,6 +258,8 @@ static bool kc_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 		return false;
 	code.exit_gpa = INVALID_GPA;
 	code.port = port;
+	code.exit_size = size;
+	code.exit_in = in;
 	return kc_coalesce(vm, vcpu, mode, &code, ret);
 }
 

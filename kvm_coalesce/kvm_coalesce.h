@@ -155,7 +155,9 @@ struct kc_code {
 	unsigned long rip;
 	gpa_t gpa;
 	gpa_t exit_gpa;		/* MMIO exit: the access's; else INVALID_GPA */
-	u16 port;		/* port I/O exit: the port */
+	u16 port;		/* port I/O exit: the port, */
+	u8 exit_size;		/* ... the access size */
+	bool exit_in;		/* ... and direction */
 	const void *bus;	/* the exit's bus, for user_io.c */
 	unsigned long gpr[KC_NR_GPRS];	/* at this exit, for kc_scan() */
 	unsigned int len;	/* bytes read so far */
@@ -286,7 +288,7 @@ void kc_user_io_note(struct kc_vm *vm, struct kvm *kvm,
 /* exec.c */
 int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	    const struct kc_block *blk, unsigned int nr_insns,
-	    gpa_t exit_gpa);
+	    const struct kc_code *code);
 
 /* debugfs.c */
 void kc_debugfs_create_vm(struct kc_vm *vm);
