@@ -21,8 +21,14 @@
 #   make clean     remove build output (the kernel cache stays)
 #
 # KC_CACHE=<dir> moves the kernel cache (default ~/.cache/kvm-coalesce).
+# DEBUG=1 (e.g. make check-full DEBUG=1) runs everything on a kernel with
+# KASAN and lockdep (scripts/kernel-debug.config), built and cached apart.
 
 SHELL := /bin/bash
+
+ifeq ($(DEBUG),1)
+export KC_DEBUG := 1
+endif
 
 check:
 	@scripts/check.sh

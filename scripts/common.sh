@@ -2,6 +2,7 @@
 # Shared settings of the kvm-coalesce harness; sourced, not run.
 #
 # KC_CACHE  where kernel builds are cached (default: ~/.cache/kvm-coalesce)
+# KC_DEBUG  1: a kernel with KASAN and lockdep (scripts/kernel-debug.config)
 
 KC_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KC_CACHE=${KC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-coalesce}
@@ -16,12 +17,20 @@ kc_die() { kc_log "error: $*"; exit 1; }
 # The patches of patches/series, in order.
 kc_series() { grep -v -e '^#' -e '^$' "$KC_TOP"/patches/series; }
 
+# The kernel config fragments, merged over tinyconfig in this order.
+kc_kernel_fragments() {
+	echo "$KC_TOP/scripts/kernel.config"
+	if [ "${KC_DEBUG:-0}" = 1 ]; then
+		echo "$KC_TOP/scripts/kernel-debug.config"
+	fi
+}
+
 # The key of a kernel build: source package version, patches, config.
 kc_kernel_key() {
 	{
 		dpkg-query -W -f='${Version}\n' "$KC_SRC_PKG"
 		(cd "$KC_TOP"/patches && cat $(kc_series))
-		cat "$KC_TOP"/scripts/kernel.config
+		cat $(kc_kernel_fragments)
 	} | sha256sum | cut -c1-16
 }
 

@@ -34,7 +34,7 @@ for p in $(kc_series); do
 		kc_die "patch $p does not apply"
 done
 
-fragments=("$KC_TOP/scripts/kernel.config")
+mapfile -t fragments < <(kc_kernel_fragments)
 make -s -C "$tmp" tinyconfig >/dev/null
 (cd "$tmp" && scripts/kconfig/merge_config.sh -m .config "${fragments[@]}") >/dev/null
 make -s -C "$tmp" olddefconfig >/dev/null
