@@ -58,6 +58,9 @@ env -u MAKELEVEL -u MAKEFLAGS -u MFLAGS make -s -C "$st" -j"$KC_JOBS" \
 touch "$tmp/.kc-built"
 rm -rf "$dir"
 mv "$tmp" "$dir"
-# Keep the two newest builds: a tree takes about 2 GB.
-ls -dt "$KC_CACHE"/linux-*/ | tail -n +3 | xargs -r rm -rf
+# Under the lock, any other unfinished tree is a failed build's.  Keep
+# the three newest finished builds (the test kernel, the DEBUG=1 one and
+# one more); a tree takes about 2 GB.
+rm -rf "$KC_CACHE"/linux-*.tmp
+ls -dt "$KC_CACHE"/linux-*/ | tail -n +4 | xargs -r rm -rf
 echo "$dir"
