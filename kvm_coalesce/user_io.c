@@ -13,7 +13,10 @@
  *
  * Only addresses that no device on the bus covers are remembered: a
  * device may refuse one access and take the next (a coalesced zone
- * whose ring is full, an ioeventfd that matches some values only).
+ * whose ring is full, an ioeventfd that matches some values only).  A
+ * port is remembered for an access of the exit's size, but then left
+ * to KVM for every size: a port whose devices take some sizes only is
+ * not coalesced then, which is always correct.
  *
  * The bus an entry was learnt on is remembered too: KVM replaces a bus
  * (kvm->buses[]) whenever a device is added or removed, and a different
@@ -54,10 +57,14 @@ static const void *kc_bus(struct kvm *kvm, enum kvm_bus idx)
 }
 
 /*
- * Whether a device on @kvm's bus @idx covers @addr, whatever it makes of
- * an access; the ranges are sorted by address (kvm_io_bus_sort_cmp()).
+ * Whether a device on @kvm's bus @idx covers an access of @len bytes at
+ * @addr, whatever it makes of it: as kvm_io_bus_cmp(), the access must
+ * lie within the device's range (QEMU's one-byte zone at 0xcf8 does not
+ * take the four-byte OUTs of PCI configuration).  The ranges are sorted
+ * by address (kvm_io_bus_sort_cmp()).
  */
-static bool kc_bus_covers(struct kvm *kvm, enum kvm_bus idx, gpa_t addr)
+static bool kc_bus_covers(struct kvm *kvm, enum kvm_bus idx, gpa_t addr,
+			  int len)
 {
 	struct kvm_io_bus *bus = srcu_dereference(kvm->buses[idx], &kvm->srcu);
 	int i;
@@ -69,7 +76,7 @@ static bool kc_bus_covers(struct kvm *kvm, enum kvm_bus idx, gpa_t addr)
 
 		if (r->addr > addr)
 			break;
-		if (addr < r->addr + r->len)
+		if (addr + len <= r->addr + r->len)
 			return true;
 	}
 	return false;
@@ -108,7 +115,8 @@ void kc_user_io_note(struct kc_vm *vm, struct kvm *kvm,
 {
 	if (code->exit_gpa == INVALID_GPA) {
 		if (kc_bus(kvm, KVM_PIO_BUS) != code->bus ||
-		    kc_bus_covers(kvm, KVM_PIO_BUS, code->port))
+		    kc_bus_covers(kvm, KVM_PIO_BUS, code->port,
+				  code->exit_size))
 			return;
 		if (READ_ONCE(vm->user_pio_bus) != code->bus) {
 			bitmap_zero(vm->user_ports, KC_NR_PORTS);
@@ -119,7 +127,7 @@ void kc_user_io_note(struct kc_vm *vm, struct kvm *kvm,
 	}
 
 	if (kc_bus(kvm, KVM_MMIO_BUS) != code->bus ||
-	    kc_bus_covers(kvm, KVM_MMIO_BUS, code->exit_gpa))
+	    kc_bus_covers(kvm, KVM_MMIO_BUS, code->exit_gpa, 1))
 		return;
 	if (READ_ONCE(vm->user_mmio_bus) != code->bus) {
 		int i;
