@@ -388,17 +388,9 @@ static bool kc_reg_known(const struct kc_scan_regs *r, u8 reg)
 static bool kc_scan_addr(const struct kc_scan_regs *r,
 			 const struct kc_insn *k, unsigned long rip, u64 *addr)
 {
-	const struct kc_mem *m = &k->mem;
-
-	if (!kc_reg_known(r, m->base) || !kc_reg_known(r, m->index))
+	if (!kc_reg_known(r, k->mem.base) || !kc_reg_known(r, k->mem.index))
 		return false;
-	*addr = (s64)m->disp;
-	if (m->rip_rel)
-		*addr += rip + k->len;
-	if (m->base != KC_NO_REG)
-		*addr += r->val[m->base];
-	if (m->index != KC_NO_REG)
-		*addr += r->val[m->index] << m->scale;
+	*addr = kc_mem_linear(k, r->val, rip);
 	return true;
 }
 

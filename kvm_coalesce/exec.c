@@ -149,6 +149,12 @@ static bool kc_cond(u8 cc, unsigned long fl)
 	return cond[cc >> 1] != (cc & 1);
 }
 
+/* The port of IN or OUT @k: DX, or the immediate. */
+static u16 kc_port(const struct kc_state *s, const struct kc_insn *k)
+{
+	return k->port_dx ? (u16)s->gpr[VCPU_REGS_RDX] : (u8)k->imm;
+}
+
 /*
  * IN or OUT through the PIO bus.  Returns 0, or -EOPNOTSUPP if no
  * in-kernel device takes the port, in which case nothing happened.
@@ -156,7 +162,7 @@ static bool kc_cond(u8 cc, unsigned long fl)
 static int kc_exec_io(struct kvm_vcpu *vcpu, struct kc_state *s,
 		      const struct kc_insn *k)
 {
-	u16 port = k->port_dx ? (u16)s->gpr[VCPU_REGS_RDX] : (u8)k->imm;
+	u16 port = kc_port(s, k);
 	struct kc_opnd rax = { .reg = VCPU_REGS_RAX };
 	u64 val = 0;
 
@@ -168,22 +174,6 @@ static int kc_exec_io(struct kvm_vcpu *vcpu, struct kc_state *s,
 		return -EOPNOTSUPP;
 	kc_set(s, rax, k->size, val);
 	return 0;
-}
-
-/* The linear address of @k's memory operand; @rip is @k's own. */
-static u64 kc_mem_addr(const struct kc_state *s, const struct kc_insn *k,
-		       unsigned long rip)
-{
-	const struct kc_mem *m = &k->mem;
-	u64 addr = (s64)m->disp;
-
-	if (m->rip_rel)
-		addr += rip + k->len;
-	if (m->base != KC_NO_REG)
-		addr += s->gpr[m->base];
-	if (m->index != KC_NO_REG)
-		addr += s->gpr[m->index] << m->scale;
-	return addr;
 }
 
 /*
@@ -318,7 +308,7 @@ mmio:
 static noinline int kc_exec_mem(struct kvm_vcpu *vcpu, struct kc_state *s,
 				const struct kc_insn *k, unsigned long rip)
 {
-	u64 addr = kc_mem_addr(s, k, rip), val, r;
+	u64 addr = kc_mem_linear(k, s->gpr, rip), val, r;
 	unsigned int size = k->size;
 	int ret;
 
@@ -439,10 +429,8 @@ static bool kc_is_exiting_pio(const struct kc_state *s,
 			      const struct kc_insn *k,
 			      const struct kc_code *code)
 {
-	u16 port = k->port_dx ? (u16)s->gpr[VCPU_REGS_RDX] : (u8)k->imm;
-
 	return (k->op == KC_OP_IN) == code->exit_in &&
-	       k->size == code->exit_size && port == code->port;
+	       k->size == code->exit_size && kc_port(s, k) == code->port;
 }
 
 /*

@@ -150,6 +150,26 @@ struct kc_insn {
 
 #define KC_NR_GPRS		16
 
+/*
+ * The linear address of @k's memory operand (or LEA's address), with the
+ * general-purpose registers @gpr; @rip is @k's own address.  Used by the
+ * executor, and by the scan with the registers at the exit.
+ */
+static inline u64 kc_mem_linear(const struct kc_insn *k,
+				const unsigned long *gpr, unsigned long rip)
+{
+	const struct kc_mem *m = &k->mem;
+	u64 addr = (s64)m->disp;
+
+	if (m->rip_rel)
+		addr += rip + k->len;
+	if (m->base != KC_NO_REG)
+		addr += gpr[m->base];
+	if (m->index != KC_NO_REG)
+		addr += gpr[m->index] << m->scale;
+	return addr;
+}
+
 /* Guest code at the exiting instruction, as read at this exit. */
 struct kc_code {
 	unsigned long rip;
