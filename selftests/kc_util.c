@@ -140,6 +140,22 @@ void kc_print_stats(const char *what, const struct kc_stats *stats)
 	printf("\n");
 }
 
+struct kc_stats kc_stats_sub(const struct kc_stats *now,
+			     const struct kc_stats *before)
+{
+	struct kc_stats d;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kc_stat_fields); i++) {
+		size_t off = kc_stat_fields[i].offset;
+
+		*(u64 *)((char *)&d + off) =
+			*(const u64 *)((const char *)now + off) -
+			*(const u64 *)((const char *)before + off);
+	}
+	return d;
+}
+
 int kc_param_write(const char *name, const char *value)
 {
 	char path[128];

@@ -48,6 +48,9 @@ bool kc_read_stats(struct kvm_vm *vm, struct kc_stats *stats);
 /* As kc_read_stats(), failing the test if the counters are missing. */
 struct kc_stats kc_stats(struct kvm_vm *vm);
 void kc_print_stats(const char *what, const struct kc_stats *stats);
+/* How much each counter grew from @before to @now. */
+struct kc_stats kc_stats_sub(const struct kc_stats *now,
+			     const struct kc_stats *before);
 /* Write @value to the VM's debugfs file @name: 0 or -errno. */
 int kc_vm_debugfs_write(struct kvm_vm *vm, const char *name, const char *value);
 

@@ -359,17 +359,10 @@ static void run_mode(int mode, struct run_obs *obs)
 	kvm_vm_free(vm);
 }
 
+/* The counters' growth during @stage. */
 static struct kc_stats stage_delta(const struct run_obs *obs, int stage)
 {
-	const u64 *now = (const u64 *)&obs->stats[stage];
-	const u64 *before = (const u64 *)&obs->stats[stage - 1];
-	struct kc_stats d;
-	u64 *out = (u64 *)&d;
-	size_t i;
-
-	for (i = 0; i < sizeof(d) / sizeof(u64); i++)
-		out[i] = now[i] - before[i];
-	return d;
+	return kc_stats_sub(&obs->stats[stage], &obs->stats[stage - 1]);
 }
 
 /* Blocks that stop for a reason run from their second sighting in confirm. */

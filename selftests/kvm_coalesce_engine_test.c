@@ -282,17 +282,12 @@ static void check_off(const struct run_obs *off)
 	TEST_ASSERT_EQ(off->stage[ST_JUMP_C].nr_ring, 2);
 }
 
-/* How much the counter at @offset in struct kc_stats grew in @stage. */
-static u64 stat_delta(const struct run_obs *obs, int stage, size_t offset)
+/* The counters' growth during @stage. */
+static struct kc_stats stage_delta(const struct run_obs *obs, int stage)
 {
-	const char *now = (const char *)&obs->stage[stage].stats;
-	const char *before = (const char *)&obs->stage[stage - 1].stats;
-
-	return *(const u64 *)(now + offset) - *(const u64 *)(before + offset);
+	return kc_stats_sub(&obs->stage[stage].stats,
+			    &obs->stage[stage - 1].stats);
 }
-
-#define DELTA(obs, stage, field) \
-	stat_delta(obs, stage, offsetof(struct kc_stats, field))
 
 /* Counters of scan mode that show how each exit was served. */
 static void check_scan_counters(const struct run_obs *obs)
@@ -305,20 +300,20 @@ static void check_scan_counters(const struct run_obs *obs)
 	int stage;
 
 	for (stage = ST_FIG8_A; stage < NR_STAGES; stage++)
-		TEST_ASSERT(DELTA(obs, stage, blocks) == blocks[stage],
+		TEST_ASSERT(stage_delta(obs, stage).blocks == blocks[stage],
 			    "scan, stage %d: %lu blocks, wanted %d", stage,
-			    DELTA(obs, stage, blocks), blocks[stage]);
-	TEST_ASSERT_EQ(DELTA(obs, ST_FIG8_A, io_coalesced), 3);
+			    stage_delta(obs, stage).blocks, blocks[stage]);
+	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_A).io_coalesced, 3);
 	/*
 	 * The second run of Figure 8 came from the table; the ucall's OUT,
 	 * seen to go to userspace before, was left to KVM at once.
 	 */
-	TEST_ASSERT_EQ(DELTA(obs, ST_FIG8_B, scans), 0);
-	TEST_ASSERT_EQ(DELTA(obs, ST_FIG8_B, table_hits), 1);
-	TEST_ASSERT_EQ(DELTA(obs, ST_FIG8_B, user_io_known), 1);
-	TEST_ASSERT_EQ(DELTA(obs, ST_SINGLE_B, scans), 0);
-	TEST_ASSERT_EQ(DELTA(obs, ST_FIG8_C, hash_mismatches), 1);
-	TEST_ASSERT_EQ(DELTA(obs, ST_USER, stop_user_io), 1);
+	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_B).scans, 0);
+	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_B).table_hits, 1);
+	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_B).user_io_known, 1);
+	TEST_ASSERT_EQ(stage_delta(obs, ST_SINGLE_B).scans, 0);
+	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_C).hash_mismatches, 1);
+	TEST_ASSERT_EQ(stage_delta(obs, ST_USER).stop_user_io, 1);
 }
 
 int main(int argc, char *argv[])
