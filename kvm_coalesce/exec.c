@@ -15,10 +15,14 @@
  * helpers (which mark the page dirty) or, where no RAM is, to the local
  * APIC and KVM's MMIO bus, as KVM's emulator sends them.
  *
+ * An IN or OUT after the first instruction that no in-kernel device takes
+ * ends this run of the block at that instruction; the caller exits to
+ * userspace for it and resumes the block after it (hook.c).
+ *
  * Execution stops, leaving the guest to resume natively at the next
  * instruction, when the vCPU has an event to inject or a signal pending
  * (so that an interrupt an OUT made deliverable is taken where the
- * guest's CPU would take it), at an I/O access no in-kernel device
+ * guest's CPU would take it), at an MMIO access no in-kernel device
  * accepts, at an I/O instruction the guest's CPL may not execute, at a
  * memory access that would fault (the guest's CPU then takes the fault
  * itself, at the right instruction), after a write to the block's own
@@ -434,33 +438,68 @@ static bool kc_is_exiting_pio(const struct kc_state *s,
 }
 
 /*
- * Execute the first @nr_insns instructions of @blk, starting at RIP, for
- * the exit of @code: port I/O, or MMIO at @code->exit_gpa.  Returns how
- * many ran; 0 if the first, the exiting I/O instruction, could not run
- * in the kernel, -EOPNOTSUPP if that is because no in-kernel device
- * takes its access; then nothing changed and the exit is KVM's to
- * handle.
+ * Whether @blk's instruction at offset @code->start (0: the exiting one)
+ * may run at this exit, and which it is.
+ */
+static bool kc_exec_first(const struct kc_block *blk,
+			  const struct kc_code *code, const struct kc_state *s,
+			  unsigned int *first)
+{
+	bool mmio_exit = code->exit_gpa != INVALID_GPA;
+	u8 op = blk->insns[0].op;
+	unsigned int i, off = 0;
+
+	if (code->start) {
+		for (i = 0; i < blk->nr_insns && off < code->start; i++)
+			off += blk->insns[i].len;
+		*first = i;
+		return off == code->start && i < blk->nr_insns;
+	}
+
+	/* The block must start with the kind of access that exited. */
+	*first = 0;
+	if (mmio_exit)
+		return op != KC_OP_IN && op != KC_OP_OUT;
+	return kc_is_exiting_pio(s, &blk->insns[0], code);
+}
+
+/* Note the IN or OUT @k at offset @off for the caller to exit to userspace. */
+static void kc_exec_user_pio(const struct kc_state *s, const struct kc_insn *k,
+			     unsigned int off, struct kc_code *code)
+{
+	code->user_pio.port = kc_port(s, k);
+	code->user_pio.size = k->size;
+	code->user_pio.in = k->op == KC_OP_IN;
+	code->user_pio.len = k->len;
+	code->user_pio.resume = off + k->len;
+}
+
+/*
+ * Execute @blk's instructions, up to the @nr_insns-th, from offset
+ * @code->start, which is RIP: from the exiting instruction at the exit of
+ * @code (port I/O, or MMIO at @code->exit_gpa), or from a later one when
+ * the block resumes after userspace.  Returns how many ran; 0 if the
+ * first could not run in the kernel, -EOPNOTSUPP if that is because no
+ * in-kernel device takes the exit's access; then nothing changed and the
+ * exit is KVM's to handle.  If @code->user_pio.len is set on return, the
+ * block stopped at an IN or OUT for userspace to complete.
  */
 int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	    const struct kc_block *blk, unsigned int nr_insns,
-	    const struct kc_code *code)
+	    struct kc_code *code)
 {
-	unsigned long rip = kvm_rip_read(vcpu), rflags;
-	unsigned int i = 0, off = 0, nr_io = 0, ran = 0;
+	unsigned long rip = kvm_rip_read(vcpu) - code->start, rflags;
+	unsigned int i, off = code->start, nr_io = 0, ran = 0;
 	enum kc_stat stop = KC_NR_STATS;
-	u8 op = blk->insns[0].op;
-	bool mmio_exit = code->exit_gpa != INVALID_GPA;
-	bool after_io = false;
+	/* A resumed block looks for events before its first instruction. */
+	bool after_io = code->start;
 	struct kc_state s;
 	u64 target;
 	int r;
 
-	/* The block must start with the kind of access that exited. */
-	if (mmio_exit == (op == KC_OP_IN || op == KC_OP_OUT))
-		return 0;
-
+	code->user_pio.len = 0;
 	kc_load(vcpu, &s, blk->regs);
-	if (!mmio_exit && !kc_is_exiting_pio(&s, &blk->insns[0], code))
+	if (!kc_exec_first(blk, code, &s, &i))
 		return 0;
 	rflags = s.rflags;
 	s.exit_gpa = code->exit_gpa;
@@ -508,12 +547,15 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		case KC_OP_IN:
 		case KC_OP_OUT:
 			/* The CPU checked the exiting one before the exit. */
-			if (ran && !kc_io_allowed(&s)) {
+			if (i && !kc_io_allowed(&s)) {
 				stop = KC_STAT_STOP_IOPL;
 				goto out;
 			}
 			if (kc_exec_io(vcpu, &s, k)) {
-				stop = KC_STAT_STOP_USER_IO;
+				if (i)
+					kc_exec_user_pio(&s, k, off, code);
+				else
+					stop = KC_STAT_STOP_USER_IO;
 				goto out;
 			}
 			nr_io++;
@@ -576,8 +618,9 @@ out:
 	kc_store(vcpu, &s, rflags, rip + off);
 	kc_stat_add(vm, KC_STAT_INSNS, ran);
 	kc_stat_add(vm, KC_STAT_IO, nr_io);
-	kc_stat_add(vm, KC_STAT_IO_COALESCED, nr_io - 1);
-	if (ran > 1)
+	/* Every access of a resumed block saves an exit. */
+	kc_stat_add(vm, KC_STAT_IO_COALESCED, nr_io - !code->start);
+	if (ran > 1 && !code->start)
 		kc_stat_inc(vm, KC_STAT_BLOCKS);
 	if (stop != KC_NR_STATS)
 		kc_stat_inc(vm, stop);

@@ -11,7 +11,13 @@
  * In every mode a stored block runs only after its code was compared
  * byte for byte with the guest's code at this exit, so stale code never
  * runs.
+ *
+ * A block that reaches an IN or OUT only userspace takes exits to
+ * userspace for it, as the guest's own exit would have, and when
+ * userspace re-enters, KVM completes the access and offers the rest of
+ * the block to kc_pio_done().
  */
+#include <linux/bitfield.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
 
@@ -26,23 +32,49 @@ static unsigned int kc_run_len(const struct kc_block *blk)
 }
 
 /*
+ * What kc_pio_done() needs to find a block again after userspace: its
+ * address (guest physical addresses have at most 52 bits) and where in
+ * it to resume.
+ */
+#define KC_COOKIE_GPA		GENMASK_ULL(51, 0)
+#define KC_COOKIE_RESUME	GENMASK_ULL(63, 52)
+
+/*
+ * The block ran up to an IN or OUT that only userspace takes: exit to
+ * userspace for it.  Returns the exit handler's value.
+ */
+static int kc_exit_user_pio(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+			    gpa_t gpa, const struct kc_user_pio *u)
+{
+	u64 cookie = FIELD_PREP(KC_COOKIE_GPA, gpa) |
+		     FIELD_PREP(KC_COOKIE_RESUME, u->resume);
+
+	kc_stat_inc(vm, KC_STAT_USER_PIO);
+	return kvm_io_exit_user_pio(vcpu, u->size, u->port, u->in, u->len,
+				    cookie);
+}
+
+/*
  * Run the first @n instructions of @blk, drop the caller's reference to
  * it and account for the result.
  */
 static bool kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-		   const struct kc_code *code, struct kc_block *blk,
+		   struct kc_code *code, struct kc_block *blk,
 		   unsigned int n, int *ret)
 {
 	int ran = kc_exec(vm, vcpu, blk, n, code);
+	gpa_t gpa = blk->gpa;
 
 	kc_block_put(blk);
+	if (code->user_pio.len) {
+		*ret = kc_exit_user_pio(vm, vcpu, gpa, &code->user_pio);
+		return true;
+	}
 	if (ran <= 0) {
 		if (ran == -EOPNOTSUPP)
 			kc_user_io_note(vm, vcpu->kvm, code);
 		return false;
 	}
-
-	kc_stat_inc(vm, KC_STAT_HANDLED);
 	*ret = 1;
 	return true;
 }
@@ -220,9 +252,11 @@ static bool kc_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 {
 	bool handled = false;
 
+	code->start = 0;
 	if (kc_user_io_known(vm, vcpu->kvm, code)) {
 		kc_stat_inc(vm, KC_STAT_USER_IO_KNOWN);
-	} else if (kc_vcpu_can_run(vcpu) && !kc_translate(vcpu, code)) {
+	} else if (kc_vcpu_can_run(vcpu) &&
+		   !kc_translate(vcpu, code, kvm_rip_read(vcpu))) {
 		switch (mode) {
 		case KC_MODE_SCAN:
 			handled = kc_mode_scan(vm, vcpu, code, ret);
@@ -235,7 +269,9 @@ static bool kc_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 			break;
 		}
 	}
-	if (!handled)
+	if (handled)
+		kc_stat_inc(vm, KC_STAT_HANDLED);
+	else
 		kc_stat_inc(vm, KC_STAT_DECLINED);
 	return handled;
 }
@@ -283,10 +319,58 @@ static bool kc_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, u64 error_code,
 	return kc_coalesce(vm, vcpu, mode, &code, ret);
 }
 
+/*
+ * Read the code of @blk, whose instruction at offset @code->start is at
+ * RIP, and check that it is still the block's.
+ */
+static bool kc_resume_code(struct kvm_vcpu *vcpu, const struct kc_block *blk,
+			   struct kc_code *code)
+{
+	if (kc_translate(vcpu, code, kvm_rip_read(vcpu) - code->start) ||
+	    code->gpa != blk->gpa || kc_read(vcpu, code, blk->len))
+		return false;
+	return code->len == blk->len && !memcmp(code->bytes, blk->bytes,
+						 blk->len);
+}
+
+/*
+ * Userspace completed the access kc_exit_user_pio() exited for, and RIP
+ * is past it: run the rest of the block, if it is still in the table and
+ * its code unchanged, and the vCPU may run it.  Not if userspace asked
+ * KVM_RUN only to complete the access (immediate_exit), which must not
+ * start another exit to userspace.
+ */
+static bool kc_pio_done(struct kvm_vcpu *vcpu, u64 cookie, int *ret)
+{
+	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
+	struct kc_block *blk;
+	struct kc_code code;
+	bool handled;
+
+	if (!vm || kc_vm_mode(vm) == KC_MODE_OFF || !vcpu->wants_to_run ||
+	    !kc_vcpu_can_run(vcpu))
+		return false;
+	blk = kc_table_get(vm, FIELD_GET(KC_COOKIE_GPA, cookie));
+	if (!blk)
+		return false;
+
+	code.exit_gpa = INVALID_GPA;
+	code.start = FIELD_GET(KC_COOKIE_RESUME, cookie);
+	if (!kc_resume_code(vcpu, blk, &code)) {
+		kc_block_put(blk);
+		return false;
+	}
+	handled = kc_run(vm, vcpu, &code, blk, blk->nr_insns, ret);
+	if (handled)
+		kc_stat_inc(vm, KC_STAT_RESUMED);
+	return handled;
+}
+
 static const struct kvm_io_exit_ops kc_hook_ops = {
 	.owner = THIS_MODULE,
 	.pio = kc_pio,
 	.mmio = kc_mmio,
+	.pio_done = kc_pio_done,
 };
 
 int kc_hook_register(void)

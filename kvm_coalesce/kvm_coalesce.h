@@ -73,11 +73,13 @@ enum kc_stat {
 	KC_STAT_DECLINED,	/* exits left to KVM: vCPU state, code, device */
 	KC_STAT_USER_IO_KNOWN,	/* ... of which known to go to userspace */
 	KC_STAT_STOP_EVENT,	/* blocks cut short: pending event or signal */
-	KC_STAT_STOP_USER_IO,	/* ... I/O no in-kernel device accepted */
+	KC_STAT_STOP_USER_IO,	/* ... MMIO no in-kernel device accepted */
 	KC_STAT_STOP_IOPL,	/* ... I/O not allowed at the guest's CPL */
 	KC_STAT_STOP_FAULT,	/* ... memory access that would fault */
 	KC_STAT_STOP_CODE_WRITE, /* ... after a write to the block's code */
 	KC_STAT_STOP_TPR,	/* ... after a write to the local APIC's TPR */
+	KC_STAT_USER_PIO,	/* exits to userspace for an IN/OUT of a block */
+	KC_STAT_RESUMED,	/* ... after which the block went on */
 	KC_NR_STATS,
 };
 
@@ -170,7 +172,23 @@ static inline u64 kc_mem_linear(const struct kc_insn *k,
 	return addr;
 }
 
-/* Guest code at the exiting instruction, as read at this exit. */
+/*
+ * An IN or OUT after a block's first instruction that no in-kernel device
+ * took: the block exits to userspace for it and resumes after it.
+ */
+struct kc_user_pio {
+	u16 port;
+	u8 size;
+	bool in;
+	u8 len;			/* of the instruction; 0: no such access */
+	u8 resume;		/* offset in the block of the next instruction */
+};
+
+/*
+ * Guest code at the exiting instruction, as read at this exit; or, when
+ * a block resumes after userspace completed one of its accesses, at the
+ * block's first instruction.
+ */
 struct kc_code {
 	unsigned long rip;
 	gpa_t gpa;
@@ -178,6 +196,8 @@ struct kc_code {
 	u16 port;		/* port I/O exit: the port, */
 	u8 exit_size;		/* ... the access size */
 	bool exit_in;		/* ... and direction */
+	u8 start;		/* offset to run the block from: 0 at an exit */
+	struct kc_user_pio user_pio;	/* set by kc_exec() */
 	const void *bus;	/* the exit's bus, for user_io.c */
 	unsigned long gpr[KC_NR_GPRS];	/* at this exit, for kc_scan() */
 	unsigned int len;	/* bytes read so far */
@@ -279,7 +299,8 @@ void kc_hook_unregister(void);
 
 /* scan.c */
 bool kc_vcpu_can_run(struct kvm_vcpu *vcpu);
-int kc_translate(struct kvm_vcpu *vcpu, struct kc_code *code);
+int kc_translate(struct kvm_vcpu *vcpu, struct kc_code *code,
+		 unsigned long rip);
 int kc_read(struct kvm_vcpu *vcpu, struct kc_code *code, unsigned int len);
 
 /* decode.c */
@@ -308,7 +329,7 @@ void kc_user_io_note(struct kc_vm *vm, struct kvm *kvm,
 /* exec.c */
 int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	    const struct kc_block *blk, unsigned int nr_insns,
-	    const struct kc_code *code);
+	    struct kc_code *code);
 
 /* debugfs.c */
 void kc_debugfs_create_vm(struct kc_vm *vm);

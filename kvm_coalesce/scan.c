@@ -45,10 +45,12 @@ bool kc_vcpu_can_run(struct kvm_vcpu *vcpu)
 }
 
 /*
- * Translate RIP through the guest's page tables, with the permissions of
- * an instruction fetch at the current CPL.  Nothing is read yet.
+ * Translate @rip, the address of the code to run, through the guest's
+ * page tables, with the permissions of an instruction fetch at the
+ * current CPL.  Nothing is read yet.
  */
-int kc_translate(struct kvm_vcpu *vcpu, struct kc_code *code)
+int kc_translate(struct kvm_vcpu *vcpu, struct kc_code *code,
+		 unsigned long rip)
 {
 	struct kvm_mmu *mmu = vcpu->arch.walk_mmu;
 	struct x86_exception fault;
@@ -58,7 +60,7 @@ int kc_translate(struct kvm_vcpu *vcpu, struct kc_code *code)
 		access |= PFERR_USER_MASK;
 
 	/* 64-bit mode: CS has base 0 and no limit. */
-	code->rip = kvm_rip_read(vcpu);
+	code->rip = rip;
 	code->gpa = mmu->gva_to_gpa(vcpu, mmu, code->rip, access, &fault);
 	code->len = 0;
 	return code->gpa == INVALID_GPA ? -EFAULT : 0;

@@ -49,6 +49,8 @@ static const struct {
 	KC_FIELD(stop_fault),
 	KC_FIELD(stop_code_write),
 	KC_FIELD(stop_tpr),
+	KC_FIELD(user_pio),
+	KC_FIELD(resumed),
 #undef KC_FIELD
 };
 

@@ -41,6 +41,8 @@ struct kc_stats {
 	u64 stop_fault;
 	u64 stop_code_write;
 	u64 stop_tpr;
+	u64 user_pio;
+	u64 resumed;
 };
 
 /* Reads @vm's counters; returns false if the module has no state for it. */
