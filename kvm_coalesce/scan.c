@@ -9,16 +9,45 @@
 
 #include "kvm_cache_regs.h"
 #include "lapic.h"
+#include "pmu.h"
 #include "x86.h"
 
 #include "kvm_coalesce.h"
 
 /*
+ * Whether a counter of the vCPU's PMU may count retired instructions or
+ * branches, which KVM's emulator counts (kvm_pmu_trigger_event()) and
+ * the executor does not.  Errs on the side of yes: event filters and
+ * CPL matching are not looked at.
+ */
+static bool kc_pmu_counts_retired(struct kvm_vcpu *vcpu)
+{
+	struct kvm_pmu *pmu = vcpu_to_pmu(vcpu);
+	struct kvm_pmc *pmc;
+	u64 sel;
+	int i;
+
+	kvm_for_each_pmc(pmu, pmc, i, pmu->all_valid_pmc_idx) {
+		if (!pmc_is_globally_enabled(pmc) ||
+		    !pmc_speculative_in_use(pmc))
+			continue;
+		sel = pmc->eventsel & AMD64_RAW_EVENT_MASK_NB;
+		if (sel == (kvm_pmu_eventsel.INSTRUCTIONS_RETIRED &
+			    AMD64_RAW_EVENT_MASK_NB) ||
+		    sel == (kvm_pmu_eventsel.BRANCH_INSTRUCTIONS_RETIRED &
+			    AMD64_RAW_EVENT_MASK_NB))
+			return true;
+	}
+	return false;
+}
+
+/*
  * Whether the module may run guest instructions at this exit.  Anything
  * that makes an instruction boundary observable (single-stepping, debug
  * breakpoints, the STI/MOV SS shadow, interrupts posted by APICv or AVIC
- * while IF is set), that adds a layer of interception (a nested guest)
- * or another CPU mode (SMM, 16- and 32-bit code) leaves the exit to KVM.
+ * while IF is set, a PMU counting retired instructions), that adds a
+ * layer of interception (a nested guest) or another CPU mode (SMM, 16-
+ * and 32-bit code) leaves the exit to KVM.
  */
 bool kc_vcpu_can_run(struct kvm_vcpu *vcpu)
 {
@@ -40,6 +69,8 @@ bool kc_vcpu_can_run(struct kvm_vcpu *vcpu)
 	if ((rflags & X86_EFLAGS_IF) && kvm_vcpu_apicv_active(vcpu))
 		return false;
 	if (kvm_get_dr(vcpu, 7) & DR7_BP_EN_MASK)
+		return false;
+	if (kc_pmu_counts_retired(vcpu))
 		return false;
 	return !kvm_x86_call(get_interrupt_shadow)(vcpu);
 }
