@@ -49,6 +49,18 @@ kc_user_read:
 	out	%al, $KC_ZONE_PORT
 	ret
 
+	.globl kc_user_mix
+kc_user_mix:
+	mov	%edi, %eax
+	out	%al, $KC_ZONE_PORT
+	in	$KC_USER_PORT2, %al
+	add	$1, %al
+	out	%al, $KC_ZONE_PORT
+	out	%al, $KC_USER_PORT2
+	in	$KC_USER_PORT2, %al
+	out	%al, $KC_ZONE_PORT
+	ret
+
 	.globl kc_unmask_irq3, kc_unmask_next
 kc_unmask_irq3:
 	mov	$0xf3, %al		/* unmask IRQ3 and the cascade */

@@ -26,6 +26,11 @@ u32 kc_single(u32 seed);	/* one OUT among other instructions */
 u32 kc_pic_imr(u32 mask);	/* OUT to the master PIC's IMR, IN back */
 u32 kc_user_read(u32 seed);	/* OUT, IN from userspace, OUT */
 /*
+ * OUT, IN from userspace, ADD, OUT, OUT to userspace, IN from userspace,
+ * OUT: three userspace accesses inside one block.
+ */
+u32 kc_user_mix(u32 seed);
+/*
  * OUT; JZ inside the block over an ADD; OUT; JA past the block's end
  * over a third OUT: three OUTs or two, one block.
  */

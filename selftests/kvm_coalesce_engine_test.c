@@ -37,17 +37,18 @@ enum stage {
 	ST_FIG8_F,			/* extent 10 again */
 	ST_PIC,				/* in-kernel device read */
 	ST_USER,			/* userspace device read in a block */
+	ST_USER_MIX,			/* three userspace accesses in one */
 	ST_JUMP_A, ST_JUMP_B, ST_JUMP_C, /* jumps inside and out of a block */
 	NR_STAGES,
 };
 
 /* Exits KVM counts per stage, besides the stage's ucall. */
 static const int expected_exits[NR_MODES][NR_STAGES] = {
-	/*             A  B  SA SB C  D  E  F  PIC USER JA JB JC */
-	[M_OFF]     = { 0, 4, 4, 1, 1, 4, 4, 4, 4, 2, 3,  3, 3, 2 },
-	[M_SCAN]    = { 0, 1, 1, 1, 1, 2, 1, 3, 1, 1, 3,  1, 1, 1 },
-	[M_CONFIRM] = { 0, 4, 1, 1, 1, 2, 1, 4, 2, 2, 3,  3, 1, 1 },
-	[M_ADDR]    = { 0, 1, 1, 1, 1, 1, 1, 3, 1, 1, 3,  1, 1, 1 },
+	/*             A  B  SA SB C  D  E  F  PIC USER MIX JA JB JC */
+	[M_OFF]     = { 0, 4, 4, 1, 1, 4, 4, 4, 4, 2, 3,  6,  3, 3, 2 },
+	[M_SCAN]    = { 0, 1, 1, 1, 1, 2, 1, 3, 1, 1, 1,  1,  1, 1, 1 },
+	[M_CONFIRM] = { 0, 4, 1, 1, 1, 2, 1, 4, 2, 2, 3,  6,  3, 1, 1 },
+	[M_ADDR]    = { 0, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1,  1,  1, 1, 1 },
 };
 
 #define USER_IN_VALUE	0x5a
@@ -81,6 +82,8 @@ static void guest_code(void)
 	GUEST_SYNC(ST_PIC);
 	results[ST_USER] = kc_user_read(0x99);
 	GUEST_SYNC(ST_USER);
+	results[ST_USER_MIX] = kc_user_mix(0x42);
+	GUEST_SYNC(ST_USER_MIX);
 	/* JZ taken, JA not; neither; both: JA leaves the block. */
 	results[ST_JUMP_A] = kc_jumps(0x10);
 	GUEST_SYNC(ST_JUMP_A);
@@ -96,7 +99,7 @@ struct stage_obs {
 	int nr_ring;
 	struct kvm_coalesced_mmio ring[MAX_RING];
 	int nr_user;
-	struct { u16 port; u8 in; u8 data; } user[MAX_USER_EXITS];
+	struct { u64 rip; u16 port; u8 in; u8 data; } user[MAX_USER_EXITS];
 	struct kc_stats stats;	/* at the end of the stage */
 };
 
@@ -119,6 +122,7 @@ static void take_ring(struct kvm_vcpu *vcpu, struct stage_obs *st)
 static int run_stage(struct kvm_vcpu *vcpu, struct stage_obs *st)
 {
 	struct kvm_run *run = vcpu->run;
+	struct kvm_regs regs;
 	struct ucall uc;
 	u8 *data;
 
@@ -140,7 +144,10 @@ static int run_stage(struct kvm_vcpu *vcpu, struct stage_obs *st)
 		TEST_ASSERT(st->nr_user < MAX_USER_EXITS, "Too many exits");
 		data = (u8 *)run + run->io.data_offset;
 		if (run->io.direction == KVM_EXIT_IO_IN)
-			*data = USER_IN_VALUE;
+			*data = USER_IN_VALUE + st->nr_user;
+		/* RIP on the instruction, as KVM_EXIT_IO leaves it. */
+		vcpu_regs_get(vcpu, &regs);
+		st->user[st->nr_user].rip = regs.rip;
 		st->user[st->nr_user].port = run->io.port;
 		st->user[st->nr_user].in = run->io.direction == KVM_EXIT_IO_IN;
 		st->user[st->nr_user].data = *data;
@@ -274,6 +281,15 @@ static void check_off(const struct run_obs *off)
 	TEST_ASSERT_EQ(off->stage[ST_USER].nr_ring, 2);
 	TEST_ASSERT_EQ(off->stage[ST_USER].ring[1].data[0], USER_IN_VALUE);
 	TEST_ASSERT_EQ(off->results[ST_USER], USER_IN_VALUE);
+	st = &off->stage[ST_USER_MIX];
+	TEST_ASSERT_EQ(st->nr_ring, 3);
+	TEST_ASSERT_EQ(st->ring[1].data[0], USER_IN_VALUE + 1);
+	TEST_ASSERT_EQ(st->ring[2].data[0], USER_IN_VALUE + 2);
+	TEST_ASSERT_EQ(st->nr_user, 3);
+	TEST_ASSERT(st->user[0].in && !st->user[1].in && st->user[2].in,
+		    "off: userspace accesses IN, OUT, IN");
+	TEST_ASSERT_EQ(st->user[1].data, USER_IN_VALUE + 1);
+	TEST_ASSERT_EQ(off->results[ST_USER_MIX], USER_IN_VALUE + 2);
 	TEST_ASSERT_EQ(off->results[ST_JUMP_A], 0x10);
 	TEST_ASSERT_EQ(off->results[ST_JUMP_B], 0x14);
 	TEST_ASSERT_EQ(off->results[ST_JUMP_C], 0x50);
@@ -313,7 +329,22 @@ static void check_scan_counters(const struct run_obs *obs)
 	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_B).user_io_known, 1);
 	TEST_ASSERT_EQ(stage_delta(obs, ST_SINGLE_B).scans, 0);
 	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_C).hash_mismatches, 1);
-	TEST_ASSERT_EQ(stage_delta(obs, ST_USER).stop_user_io, 1);
+	/*
+	 * The userspace read in the block: one exit to userspace for it,
+	 * after which the block went on to its second OUT.
+	 */
+	TEST_ASSERT_EQ(stage_delta(obs, ST_USER).user_pio, 1);
+	TEST_ASSERT_EQ(stage_delta(obs, ST_USER).resumed, 1);
+	TEST_ASSERT_EQ(stage_delta(obs, ST_USER).io_coalesced, 1);
+	TEST_ASSERT_EQ(stage_delta(obs, ST_USER).stop_user_io, 0);
+	/*
+	 * Three: the IN resumes into ADD, OUT and the OUT to userspace,
+	 * which resumes straight into the IN, which resumes into the OUT.
+	 */
+	TEST_ASSERT_EQ(stage_delta(obs, ST_USER_MIX).user_pio, 3);
+	TEST_ASSERT_EQ(stage_delta(obs, ST_USER_MIX).resumed, 3);
+	TEST_ASSERT_EQ(stage_delta(obs, ST_USER_MIX).io_coalesced, 2);
+	TEST_ASSERT_EQ(stage_delta(obs, ST_USER_MIX).insns, 4);
 }
 
 int main(int argc, char *argv[])
