@@ -158,6 +158,22 @@ struct kc_stats kc_stats_sub(const struct kc_stats *now,
 	return d;
 }
 
+struct kc_stats kc_stats_add(const struct kc_stats *a,
+			     const struct kc_stats *b)
+{
+	struct kc_stats sum;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kc_stat_fields); i++) {
+		size_t off = kc_stat_fields[i].offset;
+
+		*(u64 *)((char *)&sum + off) =
+			*(const u64 *)((const char *)a + off) +
+			*(const u64 *)((const char *)b + off);
+	}
+	return sum;
+}
+
 int kc_param_write(const char *name, const char *value)
 {
 	char path[128];

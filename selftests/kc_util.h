@@ -53,6 +53,9 @@ void kc_print_stats(const char *what, const struct kc_stats *stats);
 /* How much each counter grew from @before to @now. */
 struct kc_stats kc_stats_sub(const struct kc_stats *now,
 			     const struct kc_stats *before);
+/* The sum of each counter of @a and @b. */
+struct kc_stats kc_stats_add(const struct kc_stats *a,
+			     const struct kc_stats *b);
 /* Write @value to the VM's debugfs file @name: 0 or -errno. */
 int kc_vm_debugfs_write(struct kvm_vm *vm, const char *name, const char *value);
 
