@@ -201,8 +201,10 @@ static void dt_trace(struct dt_vm *v, const struct dg_block *blk,
 		TEST_ASSERT(at > 0, "Step to 0x%llx, not an instruction of the block",
 			    run->debug.arch.pc);
 	}
+	/* A fault the generator did not foresee ends in a shutdown. */
 	TEST_ASSERT(blk->insn[at].kind == DG_END,
-		    "Stopped at instruction %d, not at the final OUT", at);
+		    "Stopped at instruction %d (exit %s), not at the final OUT",
+		    at, exit_reason_str(run->exit_reason));
 }
 
 /*
