@@ -10,6 +10,20 @@
  * operands, REX registers, AH-BH, the operand-size prefix and REX
  * prefixes that change nothing.
  *
+ * A share of the instructions (dg_params.mem_share) have a memory
+ * operand instead: MOV loads and stores (of a register or an
+ * immediate), MOVZX/MOVSX loads, the eight ALU operations with a memory
+ * source, CMP and TEST against memory, and LEA, addressed through ModRM
+ * and SIB (base, index, scale, no base, disp8, disp32) or RIP-relative.
+ * Every access lands in the scratch buffer and crosses no page, so that
+ * no access faults or touches the block's code: the generator follows
+ * the values of the registers (all known at the start, then through
+ * MOV with an immediate, MOV between registers and LEA) and only
+ * addresses through registers whose value it knows, some of them set by
+ * the block itself.  These draws come after every draw of the
+ * register-only generator, and only when the share is not 0, so that
+ * with 0 it makes exactly the blocks it made before.
+ *
  * Along every path through the block the generator tracks what the
  * architecture leaves undefined, so that the CPU and the executor can
  * only differ through a bug: which arithmetic flags are defined (AND,
@@ -21,6 +35,7 @@
  * ports of IN/OUT by DX.  Where paths meet (at a jump's target) a value
  * is known only if it is the same on all of them.
  */
+#include <stdint.h>
 #include <string.h>
 #include <linux/kernel.h>
 
@@ -101,10 +116,15 @@ struct dg_state {
 	u64 defined;	/* arithmetic flags with a defined value */
 	int cl;		/* CL, or -1 if unknown */
 	int dx;		/* DX, or -1 if unknown */
+	/* Registers for addresses: val[i] is valid if bit i of known is. */
+	u16 known;
+	u64 val[DG_NR_GPRS];
 };
 
 static struct dg_state dg_join(struct dg_state a, struct dg_state b)
 {
+	int i;
+
 	if (!a.live)
 		return b;
 	if (!b.live)
@@ -114,6 +134,11 @@ static struct dg_state dg_join(struct dg_state a, struct dg_state b)
 		a.cl = -1;
 	if (a.dx != b.dx)
 		a.dx = -1;
+	a.known &= b.known;
+	for (i = 0; i < DG_NR_GPRS; i++) {
+		if (a.val[i] != b.val[i])
+			a.known &= ~(1u << i);
+	}
 	return a;
 }
 
@@ -126,6 +151,7 @@ struct dg_port {
 
 struct dg_gen {
 	struct dg_rng rng;
+	const struct dg_params *params;
 	struct dg_block *blk;
 	struct dg_insn *in;		/* the instruction being encoded */
 	struct dg_state st;		/* before it */
@@ -135,6 +161,7 @@ struct dg_gen {
 	struct dg_port io;		/* an I/O waiting for DX */
 	bool io_dx;
 	bool want_io;
+	int hot;			/* scratch offset many accesses go near */
 };
 
 /* A register operand: AH-BH are 0-3 with hi8. */
@@ -183,6 +210,60 @@ static void dg_modrm(struct dg_gen *g, u8 reg_field, const struct dg_reg *rm)
 	dg_byte(g, 0xc0 | (reg_field & 7) << 3 | dg_code(rm));
 }
 
+/*
+ * A memory operand: [base + (index << scale) + disp], or RIP-relative
+ * to offset @target of the scratch buffer.
+ */
+struct dg_addr {
+	int base;		/* register number, or -1 */
+	int index;		/* register number, not RSP, or -1 */
+	int scale;		/* also encoded, and ignored, without index */
+	bool rip_rel;
+	bool sib;		/* a SIB byte, needed or not */
+	int disp_size;		/* 0, 1 or 4; 4 whenever there is no base */
+	s32 disp;
+	int target;		/* scratch offset of an access, or -1 */
+	u8 rex_noise;		/* REX.X or REX.B bits that change nothing */
+};
+
+/* The REX bits the operand's registers need, and those that change nothing. */
+static u8 dg_addr_rex(const struct dg_addr *a)
+{
+	u8 rex = a->rex_noise;
+
+	if (a->base >= 8)
+		rex |= 0x41;
+	if (a->index >= 8)
+		rex |= 0x42;
+	return rex;
+}
+
+/* ModRM (with @reg_field), SIB and displacement of memory operand @a. */
+static void dg_mem_modrm(struct dg_gen *g, u8 reg_field, const struct dg_addr *a)
+{
+	u8 mod = a->disp_size == 4 ? 2 : a->disp_size, reg = (reg_field & 7) << 3;
+
+	g->in->kind = DG_MEM;
+	if (a->rip_rel) {
+		dg_byte(g, reg | 5);
+		/* Set by dg_assemble(), which knows where the block ends. */
+		g->in->rip_disp = g->in->len;
+		g->in->rip_target = a->target;
+		dg_imm(g, 0, 4);
+		return;
+	}
+	if (a->base < 0)	/* SIB base 5 with mod 0: disp32, no base */
+		mod = 0;
+	if (!a->sib) {
+		dg_byte(g, mod << 6 | reg | (a->base & 7));
+	} else {
+		dg_byte(g, mod << 6 | reg | 4);
+		dg_byte(g, a->scale << 6 | (a->index < 0 ? 4 : a->index & 7) << 3 |
+			   (a->base < 0 ? 5 : a->base & 7));
+	}
+	dg_imm(g, a->disp, a->base < 0 ? 4 : a->disp_size);
+}
+
 static bool dg_needs_rex(const struct dg_reg *r, int size)
 {
 	return r && !r->hi8 && (r->num >= 8 || (size == 1 && r->num >= 4));
@@ -195,11 +276,12 @@ static bool dg_needs_rex(const struct dg_reg *r, int size)
  * that changes nothing, or 66 before REX.W.  Returns false if they
  * cannot be encoded together: AH-BH exclude any REX prefix.
  */
-static bool dg_prefixes(struct dg_gen *g, int size, const struct dg_reg *reg,
-			int reg_size, const struct dg_reg *rm, int rm_size)
+static bool dg_prefixes_rex(struct dg_gen *g, int size, const struct dg_reg *reg,
+			    int reg_size, const struct dg_reg *rm, int rm_size,
+			    u8 rex_more)
 {
 	bool hi8 = (reg && reg->hi8) || (rm && rm->hi8);
-	u8 rex = 0;
+	u8 rex = rex_more ? 0x40 | rex_more : 0;
 
 	if (size == 8)
 		rex |= 0x48;
@@ -220,8 +302,55 @@ static bool dg_prefixes(struct dg_gen *g, int size, const struct dg_reg *reg,
 	return true;
 }
 
-/* @r was written with a value the generator does not follow. */
-static void dg_wrote(struct dg_gen *g, struct dg_reg r)
+static bool dg_prefixes(struct dg_gen *g, int size, const struct dg_reg *reg,
+			int reg_size, const struct dg_reg *rm, int rm_size)
+{
+	return dg_prefixes_rex(g, size, reg, reg_size, rm, rm_size, 0);
+}
+
+/* The prefixes of an instruction with register @reg and memory operand @a. */
+static bool dg_mem_prefixes(struct dg_gen *g, int size, const struct dg_reg *reg,
+			    int reg_size, const struct dg_addr *a)
+{
+	return dg_prefixes_rex(g, size, reg, reg_size, NULL, 0, dg_addr_rex(a));
+}
+
+static u64 dg_width_mask(int size)
+{
+	return size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+/* The value of @r, of @size bytes, if the generator knows it. */
+static bool dg_val_get(const struct dg_state *st, struct dg_reg r, int size,
+		       u64 *v)
+{
+	if (!(st->known & (1u << r.num)))
+		return false;
+	*v = (st->val[r.num] >> (r.hi8 ? 8 : 0)) & dg_width_mask(size);
+	return true;
+}
+
+/*
+ * @r, of @size bytes, now holds @v, merged as the CPU merges it: 32-bit
+ * writes zero-extend, 8- and 16-bit ones keep the rest, which must be
+ * known for the whole to be.
+ */
+static void dg_val_set(struct dg_state *st, struct dg_reg r, int size, u64 v)
+{
+	u64 *cur = &st->val[r.num], mask = dg_width_mask(size);
+
+	if (size >= 4) {
+		*cur = v & mask;
+		st->known |= 1u << r.num;
+	} else if (r.hi8) {
+		*cur = (*cur & ~0xff00ull) | (v & 0xff) << 8;
+	} else {
+		*cur = (*cur & ~mask) | (v & mask);
+	}
+}
+
+/* @r was written: what the generator knew of CL and DX through it is gone. */
+static void dg_forget_cl_dx(struct dg_gen *g, struct dg_reg r)
 {
 	if (r.num == RCX && !r.hi8)
 		g->st.cl = -1;
@@ -229,14 +358,40 @@ static void dg_wrote(struct dg_gen *g, struct dg_reg r)
 		g->st.dx = -1;
 }
 
+/* @r was written with a value the generator does not follow. */
+static void dg_wrote(struct dg_gen *g, struct dg_reg r)
+{
+	dg_forget_cl_dx(g, r);
+	g->st.known &= ~(1u << r.num);
+}
+
 /* @r, of @size bytes, was written with @v. */
 static void dg_wrote_value(struct dg_gen *g, struct dg_reg r, int size, u64 v)
 {
-	dg_wrote(g, r);
+	dg_forget_cl_dx(g, r);
 	if (r.num == RCX && !r.hi8)
 		g->st.cl = v & 0xff;
 	if (r.num == RDX && !r.hi8 && size >= 2)
 		g->st.dx = v & 0xffff;
+	dg_val_set(&g->st, r, size, v);
+}
+
+/*
+ * @d, of @size bytes, was written with @s.  CL and DX are forgotten as
+ * before register values were followed, which keeps the register-only
+ * blocks as they were; only the values for addresses follow the copy.
+ */
+static void dg_wrote_copy(struct dg_gen *g, struct dg_reg d, struct dg_reg s,
+			  int size)
+{
+	u64 v;
+
+	if (!dg_val_get(&g->st, s, size, &v)) {
+		dg_wrote(g, d);
+		return;
+	}
+	dg_forget_cl_dx(g, d);
+	dg_val_set(&g->st, d, size, v);
 }
 
 static void dg_set_flags(struct dg_gen *g, u64 defined, u64 undefined)
@@ -255,7 +410,7 @@ static bool dg_mov_rr(struct dg_gen *g, int size)
 		return false;
 	dg_byte(g, (to_rm ? 0x88 : 0x8a) | (size > 1));
 	dg_modrm(g, dg_code(reg), rm);
-	dg_wrote(g, d);
+	dg_wrote_copy(g, d, s, size);
 	return true;
 }
 
@@ -271,6 +426,8 @@ static bool dg_mov_imm(struct dg_gen *g, int size, struct dg_reg d, u64 v)
 		dg_byte(g, size == 1 ? 0xc6 : 0xc7);
 		dg_modrm(g, 0, &d);
 		dg_imm(g, v, size < 4 ? size : 4);
+		if (size == 8)		/* C7 sign-extends its imm32 */
+			v = (s64)(s32)v;
 	}
 	dg_wrote_value(g, d, size, v);
 	return true;
@@ -548,6 +705,7 @@ static bool dg_io(struct dg_gen *g, struct dg_port p, bool dx)
 		if (!g->idx) {
 			*gpr_rdx = (*gpr_rdx & ~0xffffull) | p.port;
 			g->st.dx = p.port;
+			g->st.val[RDX] = *gpr_rdx;
 		} else {
 			while (!dg_mov_imm(g, 2 << dg_below(&g->rng, 3), rdx,
 					   (dg_value(&g->rng) & ~0xffffull) | p.port))
@@ -576,6 +734,361 @@ static bool dg_new_io(struct dg_gen *g)
 	return dg_io(g, g->io, g->io_dx);
 }
 
+/* ---- memory operands ---- */
+
+/* An access of @size bytes at scratch offset @t stays in one page of it. */
+static bool dg_target_ok(int t, int size)
+{
+	return t >= 0 && t + size <= DG_SCRATCH_SIZE && t % 4096 + size <= 4096;
+}
+
+/*
+ * A scratch offset for an access of @size: half of them near the block's
+ * hot spot, so that loads often read what stores of the block wrote;
+ * some at the edges of a page; aligned or not.
+ */
+static int dg_pick_target(struct dg_gen *g, int size)
+{
+	struct dg_rng *r = &g->rng;
+	int t, page = dg_below(r, DG_SCRATCH_PAGES) * 4096;
+
+	switch (dg_below(r, 4)) {
+	case 0:
+	case 1:
+		t = g->hot + dg_below(r, 32);
+		break;
+	case 2:
+		t = page + (dg_chance(r, 50) ? (int)dg_below(r, 8) :
+			    4096 - size - (int)dg_below(r, 8));
+		break;
+	default:
+		t = dg_below(r, DG_SCRATCH_SIZE);
+		break;
+	}
+	if (dg_chance(r, 30))
+		t &= ~(size - 1);
+	if (t % 4096 + size > 4096)	/* back into its page */
+		t -= t % 4096 + size - 4096;
+	return t;
+}
+
+/* Whether a disp32 can take an address of @v to anywhere in the buffer. */
+static bool dg_reaches(const struct dg_gen *g, u64 v)
+{
+	s64 d = (s64)(g->params->scratch - v);
+
+	return d > INT32_MIN + DG_SCRATCH_SIZE && d < INT32_MAX - DG_SCRATCH_SIZE;
+}
+
+/*
+ * A register whose known value, shifted by @scale, a disp32 can take from
+ * @sum (what the address holds so far) to the buffer; -1 if there is none.
+ * An index cannot be RSP.
+ */
+static int dg_pick_addr_reg(struct dg_gen *g, u64 sum, int scale, bool index)
+{
+	int cand[DG_NR_GPRS], n = 0, i;
+
+	for (i = 0; i < DG_NR_GPRS; i++) {
+		if (!(g->st.known & (1u << i)) || (index && i == RSP))
+			continue;
+		if (dg_reaches(g, sum + (g->st.val[i] << scale)))
+			cand[n++] = i;
+	}
+	return n ? cand[dg_below(&g->rng, n)] : -1;
+}
+
+/* The displacement from @sum to scratch offset @a->target: disp32. */
+static void dg_disp32_to_target(struct dg_gen *g, struct dg_addr *a, u64 sum)
+{
+	a->disp = (s32)(g->params->scratch + a->target - sum);
+	a->disp_size = 4;
+}
+
+/*
+ * Base and maybe index for an access of @size near their value: a disp8,
+ * or none, when what they add up to is near the buffer; else a disp32.
+ */
+static void dg_based_addr(struct dg_gen *g, struct dg_addr *a, int size)
+{
+	struct dg_rng *r = &g->rng;
+	u64 sum = g->st.val[a->base];
+	s64 near;
+	s8 d8 = dg_rand(r);
+
+	if (dg_chance(r, 40)) {
+		a->scale = dg_below(r, 4);
+		a->index = dg_pick_addr_reg(g, sum, a->scale, true);
+		if (a->index >= 0)
+			sum += g->st.val[a->index] << a->scale;
+	}
+	a->sib = a->index >= 0 || (a->base & 7) == RSP || dg_chance(r, 15);
+	near = (s64)(sum - g->params->scratch);
+	if (dg_chance(r, 60) && near >= -128 && near < DG_SCRATCH_SIZE + 128) {
+		/* No disp: mod 0, but base 5 (RBP, R13) means no base there. */
+		if (dg_chance(r, 30) && (a->base & 7) != 5)
+			d8 = 0;
+		if (dg_target_ok(near + d8, size)) {
+			a->target = near + d8;
+			a->disp = d8;
+			a->disp_size = (d8 || (a->base & 7) == 5) ? 1 : 0;
+			return;
+		}
+	}
+	dg_disp32_to_target(g, a, sum);
+}
+
+/*
+ * The memory operand of an access of @size into the scratch buffer:
+ * RIP-relative, no base (disp32, maybe with an index), or through a base
+ * register with a known value.  Only registers whose value the
+ * generator knows at this point take part.
+ */
+static void dg_pick_addr(struct dg_gen *g, int size, struct dg_addr *a)
+{
+	struct dg_rng *r = &g->rng;
+	unsigned int form = dg_below(r, 100);
+
+	/* One draw per statement: the order of a seed's draws is fixed. */
+	*a = (struct dg_addr){ .base = -1, .index = -1 };
+	a->scale = dg_below(r, 4);
+	a->target = dg_pick_target(g, size);
+	if (form >= 25)
+		a->base = dg_pick_addr_reg(g, 0, 0, false);
+	if (a->base >= 0) {
+		dg_based_addr(g, a, size);
+	} else if (form >= 15) {	/* no base: [index << scale + disp32] */
+		a->sib = true;
+		if (dg_chance(r, 60))
+			a->index = dg_pick_addr_reg(g, 0, a->scale, true);
+		dg_disp32_to_target(g, a, a->index < 0 ? 0 :
+				    g->st.val[a->index] << a->scale);
+	} else {
+		a->rip_rel = true;
+		a->disp_size = 4;
+	}
+	/* REX.X without a SIB byte, REX.B on RIP: both ignored. */
+	if (!a->sib && dg_chance(r, 10))
+		a->rex_noise = a->rip_rel && dg_chance(r, 50) ? 0x01 : 0x02;
+}
+
+/* What @a adds up to, if the generator knows it (LEA). */
+static bool dg_addr_value(const struct dg_gen *g, const struct dg_addr *a,
+			  u64 *v)
+{
+	u16 regs = 0;
+
+	if (a->rip_rel) {
+		*v = g->params->scratch + a->target;
+		return true;
+	}
+	*v = (s64)a->disp;
+	if (a->base >= 0) {
+		regs |= 1u << a->base;
+		*v += g->st.val[a->base];
+	}
+	if (a->index >= 0) {
+		regs |= 1u << a->index;
+		*v += g->st.val[a->index] << a->scale;
+	}
+	return (g->st.known & regs) == regs;
+}
+
+/* A LEA operand that addresses nothing: any registers, any displacement. */
+static void dg_any_addr(struct dg_gen *g, struct dg_addr *a)
+{
+	struct dg_rng *r = &g->rng;
+
+	*a = (struct dg_addr){ .base = -1, .index = -1, .target = -1 };
+	a->scale = dg_below(r, 4);
+	a->disp = dg_value(r);
+	if (dg_chance(r, 85))
+		a->base = dg_below(r, DG_NR_GPRS);
+	if (dg_chance(r, 50)) {
+		a->index = dg_below(r, DG_NR_GPRS - 1);
+		a->index += a->index >= RSP;
+	}
+	a->disp_size = dg_below(r, 3);
+	a->disp_size += a->disp_size == 2 ? 2 : 0;
+	if (a->base < 0 || (!a->disp_size && (a->base & 7) == 5))
+		a->disp_size = 4;
+	if (a->disp_size == 1)
+		a->disp = (s8)a->disp;
+	if (!a->disp_size)
+		a->disp = 0;
+	a->sib = a->base < 0 || a->index >= 0 || (a->base & 7) == RSP ||
+		 dg_chance(r, 15);
+}
+
+/*
+ * LEA of an address into the buffer or of anything, or MOV of a buffer
+ * address: a register the block sets, which later accesses may address
+ * through.
+ */
+static bool dg_lea(struct dg_gen *g)
+{
+	struct dg_rng *r = &g->rng;
+	int size = 2 << dg_below(r, 3);
+	struct dg_reg d = dg_pick(g, size);
+	struct dg_addr a;
+	u64 v;
+
+	if (dg_chance(r, 20)) {
+		size = 4 << dg_below(r, 2);
+		v = g->params->scratch + dg_pick_target(g, 1);
+		return dg_mov_imm(g, size, d, v);
+	}
+	if (dg_chance(r, 60))
+		dg_pick_addr(g, 1, &a);
+	else
+		dg_any_addr(g, &a);
+	if (!dg_mem_prefixes(g, size, &d, size, &a))
+		return false;
+	dg_byte(g, 0x8d);
+	dg_mem_modrm(g, dg_code(&d), &a);
+	if (dg_addr_value(g, &a, &v))
+		dg_wrote_value(g, d, size, v);
+	else
+		dg_wrote(g, d);
+	return true;
+}
+
+/* MOV r, m; MOV m, r; MOV m, imm. */
+static bool dg_mem_mov(struct dg_gen *g, int size)
+{
+	struct dg_reg reg = dg_pick(g, size);
+	int form = dg_below(&g->rng, 3), w = size > 1;
+	struct dg_addr a;
+
+	dg_pick_addr(g, size, &a);
+	if (!dg_mem_prefixes(g, size, form == 2 ? NULL : &reg, size, &a))
+		return false;
+	if (form == 2) {
+		dg_byte(g, 0xc6 | w);
+		dg_mem_modrm(g, 0, &a);
+		dg_imm_op(g, size, size == 1);
+		return true;
+	}
+	dg_byte(g, (form ? 0x88 : 0x8a) | w);
+	dg_mem_modrm(g, dg_code(&reg), &a);
+	if (!form)
+		dg_wrote(g, reg);
+	return true;
+}
+
+/* MOVZX, MOVSX r, m8/m16. */
+static bool dg_mem_movx(struct dg_gen *g)
+{
+	struct dg_rng *r = &g->rng;
+	int size = 2 << dg_below(r, 3), src_size = dg_chance(r, 50) ? 1 : 2;
+	struct dg_reg d = dg_pick(g, size);
+	bool sx = dg_chance(r, 50);
+	struct dg_addr a;
+
+	dg_pick_addr(g, src_size, &a);
+	if (!dg_mem_prefixes(g, size, &d, size, &a))
+		return false;
+	dg_byte(g, 0x0f);
+	dg_byte(g, (sx ? 0xbe : 0xb6) | (src_size == 2));
+	dg_mem_modrm(g, dg_code(&d), &a);
+	dg_wrote(g, d);
+	return true;
+}
+
+/* The eight ALU operations, r, m (02, 03, ... 3A, 3B). */
+static bool dg_mem_alu(struct dg_gen *g, int size)
+{
+	int op = dg_below(&g->rng, 8);
+	struct dg_reg d = dg_pick(g, size);
+	struct dg_addr a;
+	bool logic;
+
+	if (op == ALU_ADC && !(g->st.defined & DG_CF))
+		op = ALU_ADD;
+	if (op == ALU_SBB && !(g->st.defined & DG_CF))
+		op = ALU_SUB;
+	dg_pick_addr(g, size, &a);
+	if (!dg_mem_prefixes(g, size, &d, size, &a))
+		return false;
+	dg_byte(g, op * 8 + 2 + (size > 1));
+	dg_mem_modrm(g, dg_code(&d), &a);
+	if (op != ALU_CMP)
+		dg_wrote(g, d);
+	logic = op == ALU_OR || op == ALU_AND || op == ALU_XOR;
+	dg_set_flags(g, logic ? DG_LOGIC : DG_ARITH, logic ? DG_AF : 0);
+	return true;
+}
+
+/*
+ * CMP and TEST with memory as their first operand, the only forms with
+ * a memory destination the executor runs besides MOV: CMP m, r (38, 39)
+ * and m, imm (80, 81, 83 /7), TEST m, r (84, 85) and m, imm (F6, F7 /0).
+ */
+static bool dg_mem_cmp_test(struct dg_gen *g, int size)
+{
+	struct dg_rng *r = &g->rng;
+	bool test = dg_chance(r, 40), imm = dg_chance(r, 50);
+	struct dg_reg s = dg_pick(g, size);
+	int w = size > 1;
+	struct dg_addr a;
+
+	dg_pick_addr(g, size, &a);
+	if (!dg_mem_prefixes(g, size, imm ? NULL : &s, size, &a))
+		return false;
+	if (!imm) {
+		dg_byte(g, test ? 0x84 | w : 0x38 | w);
+		dg_mem_modrm(g, dg_code(&s), &a);
+	} else if (test || size == 1 || dg_chance(r, 50)) {
+		dg_byte(g, test ? 0xf6 | w : (size == 1 ? 0x80 : 0x81));
+		dg_mem_modrm(g, test ? 0 : ALU_CMP, &a);
+		dg_imm_op(g, size, size == 1);
+	} else {
+		dg_byte(g, 0x83);
+		dg_mem_modrm(g, ALU_CMP, &a);
+		dg_imm_op(g, size, true);
+	}
+	dg_set_flags(g, test ? DG_LOGIC : DG_ARITH, test ? DG_AF : 0);
+	return true;
+}
+
+/* An instruction with a memory operand, or LEA. */
+static bool dg_mem_insn(struct dg_gen *g)
+{
+	unsigned int what = dg_below(&g->rng, 100);
+	int size = dg_pick_size(g);
+
+	if (what < 20)
+		return dg_lea(g);
+	if (what < 55)
+		return dg_mem_mov(g, size);
+	if (what < 67)
+		return dg_mem_movx(g);
+	if (what < 87)
+		return dg_mem_alu(g, size);
+	return dg_mem_cmp_test(g, size);
+}
+
+/*
+ * With memory operands, some registers start as addresses in the buffer
+ * and some as small indexes, for addresses with a disp8 or none.
+ */
+static void dg_address_registers(struct dg_gen *g)
+{
+	struct dg_rng *r = &g->rng;
+	u64 *gpr = g->blk->gpr;
+	int i, reg;
+
+	for (i = 0; i < 3; i++) {
+		reg = dg_below(r, DG_NR_GPRS);
+		gpr[reg] = g->params->scratch + dg_below(r, DG_SCRATCH_SIZE);
+	}
+	for (i = 0; i < 2; i++) {
+		reg = dg_below(r, DG_NR_GPRS);
+		gpr[reg] = (s64)dg_below(r, 129) - 64;
+	}
+	g->hot = dg_below(r, DG_SCRATCH_SIZE - 32);
+}
+
 /* The instruction at g->idx, other than the first and the last. */
 static void dg_body_insn(struct dg_gen *g)
 {
@@ -585,9 +1098,15 @@ static void dg_body_insn(struct dg_gen *g)
 
 	do {
 		g->in->len = 0;
+		g->in->rip_disp = 0;
 		if (g->want_io) {
 			g->want_io = !dg_io(g, g->io, g->io_dx);
 			return;
+		}
+		if (g->params->mem_share &&
+		    dg_chance(&g->rng, g->params->mem_share)) {
+			done = dg_mem_insn(g);
+			continue;
 		}
 		what = dg_below(&g->rng, 100);
 		size = dg_pick_size(g);
@@ -629,8 +1148,11 @@ static void dg_end(struct dg_gen *g)
 	g->in->kind = DG_END;
 }
 
-/* Lay out the instructions, with rel8 jumps made rel32 where needed. */
-static void dg_assemble(struct dg_block *blk)
+/*
+ * Lay out the instructions, with rel8 jumps made rel32 where needed, then
+ * set the displacements of jumps and RIP-relative operands.
+ */
+static void dg_assemble(struct dg_block *blk, const struct dg_params *p)
 {
 	bool changed = true;
 	int i, disp;
@@ -661,6 +1183,10 @@ static void dg_assemble(struct dg_block *blk)
 		struct dg_insn *in = &blk->insn[i];
 		u8 *b = in->bytes;
 
+		if (in->rip_disp) {
+			disp = p->scratch + in->rip_target - (p->code + blk->off[i + 1]);
+			memcpy(&b[in->rip_disp], &disp, 4);
+		}
 		if (in->kind != DG_JUMP)
 			continue;
 		disp = blk->off[in->target] - blk->off[i + 1];
@@ -690,9 +1216,13 @@ static void dg_try(struct dg_gen *g, struct dg_block *blk, int nr_body)
 		blk->gpr[i] = dg_value(&g->rng);
 	/* Bit 1 is always set; TF, IF and the system flags stay clear. */
 	blk->rflags = 0x2 | (dg_rand(&g->rng) & (DG_ARITH | DG_DF));
+	if (g->params->mem_share)
+		dg_address_registers(g);
 	g->st = (struct dg_state){ .live = true, .defined = DG_ARITH,
 				   .cl = blk->gpr[RCX] & 0xff,
-				   .dx = blk->gpr[RDX] & 0xffff };
+				   .dx = blk->gpr[RDX] & 0xffff,
+				   .known = (u16)~0u };
+	memcpy(g->st.val, blk->gpr, sizeof(g->st.val));
 	for (i = 0; i < DG_MAX_INSNS; i++)
 		g->pending[i] = dead;
 
@@ -714,7 +1244,7 @@ static void dg_try(struct dg_gen *g, struct dg_block *blk, int nr_body)
 			dg_body_insn(g);
 		}
 	}
-	dg_assemble(blk);
+	dg_assemble(blk, g->params);
 	if (blk->len > DG_MAX_BYTES)
 		return;
 	for (i = 0; i < blk->nr_insns; i++)
@@ -722,9 +1252,27 @@ static void dg_try(struct dg_gen *g, struct dg_block *blk, int nr_body)
 		       blk->insn[i].len);
 }
 
-void dg_generate(u64 seed, u64 index, struct dg_block *blk)
+/*
+ * The scratch buffer before block @index: values worth computing with,
+ * from a stream of their own, which leaves the blocks' draws alone.
+ */
+static void dg_fill_scratch(u64 seed, u64 index, struct dg_block *blk)
 {
-	struct dg_gen g = { .rng.s = seed ^ (index * 0xd1b54a32d192ed03ull) };
+	struct dg_rng r = { .s = ~seed ^ (index * 0x9e6c63d0676a9a99ull) };
+	u64 v;
+	int i;
+
+	for (i = 0; i < DG_SCRATCH_SIZE; i += sizeof(v)) {
+		v = dg_value(&r);
+		memcpy(&blk->mem[i], &v, sizeof(v));
+	}
+}
+
+void dg_generate(u64 seed, u64 index, const struct dg_params *p,
+		 struct dg_block *blk)
+{
+	struct dg_gen g = { .rng.s = seed ^ (index * 0xd1b54a32d192ed03ull),
+			    .params = p };
 	int nr_body;
 
 	dg_rand(&g.rng);
@@ -733,9 +1281,10 @@ void dg_generate(u64 seed, u64 index, struct dg_block *blk)
 	for (;;) {
 		dg_try(&g, blk, nr_body);
 		if (blk->len <= DG_MAX_BYTES)
-			return;
+			break;
 		nr_body = nr_body * 3 / 4;
 	}
+	dg_fill_scratch(seed, index, blk);
 }
 
 int dg_insn_at(const struct dg_block *blk, int off)

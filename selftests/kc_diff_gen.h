@@ -5,7 +5,9 @@
  * instruction to an in-kernel device, holds only instructions the
  * executor supports, with more I/O and forward jumps between them, and
  * ends with an OUT to a port no in-kernel device takes, which exits to
- * userspace.  The generator is a pure function of (seed, index).
+ * userspace.  A share of the instructions have a memory operand whose
+ * address lands in a scratch buffer of guest RAM.  The generator is a
+ * pure function of (seed, index, struct dg_params).
  */
 #ifndef KC_DIFF_GEN_H
 #define KC_DIFF_GEN_H
@@ -27,10 +29,35 @@
 
 #define DG_NR_GPRS	16
 
+/*
+ * The scratch buffer every memory operand addresses: two pages, so that
+ * accesses go through more than one translation.  No access crosses a
+ * page boundary: the module leaves split accesses to the CPU, which
+ * would end the block early.
+ */
+#define DG_SCRATCH_PAGES	2
+#define DG_SCRATCH_SIZE		(DG_SCRATCH_PAGES * 4096)
+
+/* Percentage of memory-operand instructions by default; 0: none. */
+#define DG_DEFAULT_MEM_SHARE	20
+
+/* Where the block and the scratch buffer are in the guest, and the mix. */
+struct dg_params {
+	u64 code;		/* guest address of the block's first byte */
+	u64 scratch;		/* of the scratch buffer */
+	/*
+	 * Percentage of instructions (besides the first and last) with a
+	 * memory operand or LEA.  With 0 the generator makes exactly the
+	 * register-only blocks it made before memory operands existed.
+	 */
+	unsigned int mem_share;
+};
+
 enum dg_kind {
 	DG_OTHER,
 	DG_IO,		/* IN or OUT to an in-kernel device */
 	DG_JUMP,	/* forward JMP or Jcc inside the block */
+	DG_MEM,		/* with a memory operand (LEA too) */
 	DG_END,		/* the OUT to DG_USER_PORT */
 };
 
@@ -42,6 +69,13 @@ struct dg_insn {
 	u8 cc;
 	bool near;	/* rel32 rather than rel8 */
 	int target;	/* index of the instruction jumped to */
+	/*
+	 * RIP-relative operands: the disp32 at bytes[rip_disp] (0: none)
+	 * is set once the block is laid out, to address the scratch buffer
+	 * at offset rip_target.
+	 */
+	u8 rip_disp;
+	int rip_target;
 };
 
 #define DG_CC_ALWAYS	0x10
@@ -57,10 +91,13 @@ struct dg_block {
 	u64 rflags;
 	/* RFLAGS bits the instructions leave defined at the end. */
 	u64 rflags_defined;
+	/* The scratch buffer before the block. */
+	u8 mem[DG_SCRATCH_SIZE];
 };
 
-/* Generate block @index of the run seeded with @seed. */
-void dg_generate(u64 seed, u64 index, struct dg_block *blk);
+/* Generate block @index of the run seeded with @seed, laid out as @p. */
+void dg_generate(u64 seed, u64 index, const struct dg_params *p,
+		 struct dg_block *blk);
 
 /* Index of the instruction at byte offset @off, or -1. */
 int dg_insn_at(const struct dg_block *blk, int off);

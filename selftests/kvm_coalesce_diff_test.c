@@ -13,10 +13,13 @@
  * second run): the first run is the block's first sighting (scan and
  * addr scan it, confirm runs only the exiting instruction and leaves the
  * rest to the CPU), the second runs it from the table (scan compares the
- * hash, addr only the code, confirm runs it whole).  After each run,
- * compared with the reference: the 16 GPRs, RIP, the RFLAGS bits the
- * instructions define, the coalesced ring (port, size, data, in order)
- * and the state of both 8259s, which the blocks write and read.
+ * hash, addr only the code, confirm runs it whole).  The blocks' memory
+ * operands all address a scratch buffer of guest RAM, which every run
+ * starts with the block's initial contents.  After each run, compared
+ * with the reference: the 16 GPRs, RIP, the RFLAGS bits the instructions
+ * define, the coalesced ring (port, size, data, in order), the state of
+ * both 8259s, which the blocks write and read, and the whole scratch
+ * buffer.
  *
  * From the reference's paths, the module's counters in each mode must
  * be exactly what executing every block in the module gives (blocks,
@@ -24,7 +27,8 @@
  * declining the blocks.
  *
  * Usage: kvm_coalesce_diff_test [-s SEED|random] [-n BLOCKS] [-f FIRST]
- * (or KC_DIFF_SEED, KC_DIFF_BLOCKS).
+ * [-m MEM%] (or KC_DIFF_SEED, KC_DIFF_BLOCKS, KC_DIFF_MEM); -m 0 makes
+ * the register-only blocks of before memory operands.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -50,13 +54,23 @@
 /* The slots, in a memory slot of their own, mapped at the same address. */
 #define DT_CODE_GPA		0x40000000ull
 #define DT_CODE_MEMSLOT		1
+/*
+ * The scratch buffer, after the slots, also identity-mapped: within a
+ * disp32 of the code for RIP-relative operands, and below 2 GiB for
+ * absolute ones.
+ */
+#define DT_SCRATCH_GPA		(DT_CODE_GPA + DT_CODE_PAGES * 4096ull)
+#define DT_SCRATCH_MEMSLOT	2
 #define DT_MAX_RING		64
+/* Runs of differing scratch bytes printed for a mismatch. */
+#define DT_MAX_MEM_LINES	16
 
 struct dt_vm {
 	int mode;
 	struct kvm_vm *vm;
 	struct kvm_vcpu *vcpu;
 	vm_vaddr_t code;		/* DT_NR_SLOTS slots */
+	u8 *scratch;			/* host view of the scratch buffer */
 	struct kc_stats start;		/* counters before the first block */
 	struct kvm_pic_state pic[2];	/* the 8259s after the last run */
 };
@@ -67,10 +81,12 @@ struct dt_obs {
 	int nr_ring;
 	struct kvm_coalesced_mmio ring[DT_MAX_RING];
 	struct kvm_pic_state pic[2];
+	u8 mem[DG_SCRATCH_SIZE];
 	/* Reference only: the instructions run before the final OUT. */
 	int nr_steps;
 	int path[DG_MAX_INSNS];
 	int nr_io;
+	int nr_mem;
 };
 
 /* The reference's paths, summed over all blocks. */
@@ -78,6 +94,7 @@ struct dt_totals {
 	u64 blocks;
 	u64 steps;	/* instructions before the final OUT */
 	u64 io;		/* ... of which IN or OUT */
+	u64 mem;	/* ... with a memory operand or LEA */
 };
 
 static u64 *dt_gpr(struct kvm_regs *r, int i)
@@ -142,12 +159,17 @@ static void dt_vm_create(struct dt_vm *v, int mode)
 
 	v->mode = mode;
 	/* The extra pages count towards the page tables to map them. */
-	v->vm = __vm_create_with_one_vcpu(&v->vcpu, DT_CODE_PAGES,
+	v->vm = __vm_create_with_one_vcpu(&v->vcpu,
+					  DT_CODE_PAGES + DG_SCRATCH_PAGES,
 					  dt_guest_unused);
 	vm_userspace_mem_region_add(v->vm, VM_MEM_SRC_ANONYMOUS, DT_CODE_GPA,
 				    DT_CODE_MEMSLOT, DT_CODE_PAGES, 0);
 	virt_map(v->vm, DT_CODE_GPA, DT_CODE_GPA, DT_CODE_PAGES);
 	v->code = DT_CODE_GPA;
+	vm_userspace_mem_region_add(v->vm, VM_MEM_SRC_ANONYMOUS, DT_SCRATCH_GPA,
+				    DT_SCRATCH_MEMSLOT, DG_SCRATCH_PAGES, 0);
+	virt_map(v->vm, DT_SCRATCH_GPA, DT_SCRATCH_GPA, DG_SCRATCH_PAGES);
+	v->scratch = addr_gpa2hva(v->vm, DT_SCRATCH_GPA);
 	kvm_vm_register_coalesced_io(v->vm, DG_ZONE_PORT, DG_ZONE_SIZE, true);
 
 	start = vm_vaddr_alloc_page(v->vm);
@@ -197,6 +219,7 @@ static void dt_trace(struct dt_vm *v, const struct dg_block *blk,
 		TEST_ASSERT(obs->nr_steps < DG_MAX_INSNS, "Path too long");
 		obs->path[obs->nr_steps++] = at;
 		obs->nr_io += blk->insn[at].kind == DG_IO;
+		obs->nr_mem += blk->insn[at].kind == DG_MEM;
 		at = dg_insn_at(blk, run->debug.arch.pc - start);
 		TEST_ASSERT(at > 0, "Step to 0x%llx, not an instruction of the block",
 			    run->debug.arch.pc);
@@ -226,6 +249,7 @@ static void dt_run(struct dt_vm *v, const struct dg_block *blk, u64 index,
 		*dt_gpr(&regs, i) = blk->gpr[i];
 	regs.rip = start;
 	regs.rflags = blk->rflags;
+	memcpy(v->scratch, blk->mem, DG_SCRATCH_SIZE);
 
 	if (trace) {
 		vcpu_regs_set(v->vcpu, &regs);
@@ -242,12 +266,13 @@ static void dt_run(struct dt_vm *v, const struct dg_block *blk, u64 index,
 	obs->nr_ring = kc_ring_take(v->vcpu, obs->ring, DT_MAX_RING);
 	dt_pics(v, obs->pic, false);
 	memcpy(v->pic, obs->pic, sizeof(v->pic));
+	memcpy(obs->mem, v->scratch, DG_SCRATCH_SIZE);
 }
 
 /* ---- comparer ---- */
 
 struct dt_diff {
-	char text[4096];
+	char text[8192];
 	size_t len;
 };
 
@@ -293,6 +318,58 @@ static void dt_compare_ring(const struct dt_obs *ref, const struct dt_obs *obs,
 	}
 }
 
+static void dt_note_bytes(struct dt_diff *d, const char *what, const u8 *b,
+			  int n)
+{
+	int i;
+
+	dt_note(d, "%s", what);
+	for (i = 0; i < n; i++)
+		dt_note(d, " %02x", b[i]);
+}
+
+/* How many bytes from @i on differ, up to 16. */
+static int dt_mem_run(const struct dt_obs *ref, const struct dt_obs *obs,
+		      int i)
+{
+	int n = 0;
+
+	while (n < 16 && i + n < DG_SCRATCH_SIZE &&
+	       ref->mem[i + n] != obs->mem[i + n])
+		n++;
+	return n;
+}
+
+/*
+ * The scratch buffer: each run of differing bytes (cut at 16), as this
+ * mode left it, as the reference did and as it was before the block.
+ */
+static void dt_compare_mem(const struct dg_block *blk, const struct dt_obs *ref,
+			   const struct dt_obs *obs, struct dt_diff *d)
+{
+	int i = 0, n, runs = 0;
+
+	while (i < DG_SCRATCH_SIZE) {
+		n = dt_mem_run(ref, obs, i);
+		if (!n) {
+			i++;
+			continue;
+		}
+		if (runs++ < DT_MAX_MEM_LINES) {
+			dt_note(d, "#   scratch+0x%04x (0x%llx):", i,
+				DT_SCRATCH_GPA + i);
+			dt_note_bytes(d, "", &obs->mem[i], n);
+			dt_note_bytes(d, ", off:", &ref->mem[i], n);
+			dt_note_bytes(d, ", before:", &blk->mem[i], n);
+			dt_note(d, "\n");
+		}
+		i += n;
+	}
+	if (runs > DT_MAX_MEM_LINES)
+		dt_note(d, "#   and %d more runs of differing scratch bytes\n",
+			runs - DT_MAX_MEM_LINES);
+}
+
 /* Everything the guest and userspace can see, as after the reference. */
 static bool dt_compare(const struct dg_block *blk, const struct dt_obs *ref,
 		       const struct dt_obs *obs, struct dt_diff *d)
@@ -323,20 +400,23 @@ static bool dt_compare(const struct dg_block *blk, const struct dt_obs *ref,
 		dt_note(d, " off: imr 0x%x elcr 0x%x irr 0x%x isr 0x%x\n",
 			q->imr, q->elcr, q->irr, q->isr);
 	}
+	dt_compare_mem(blk, ref, obs, d);
 	return !d->len;
 }
 
 /* What a person needs to replay and read a mismatch. */
 static void dt_report(u64 seed, u64 index, int run, int mode,
-		      const struct dg_block *blk, const struct dt_obs *ref,
-		      const struct dt_diff *d)
+		      const struct dg_params *p, const struct dg_block *blk,
+		      const struct dt_obs *ref, const struct dt_diff *d)
 {
 	int i, j;
 
 	printf("# MISMATCH: seed %llu, block %llu, mode %s, run %d of %d\n",
 	       (unsigned long long)seed, (unsigned long long)index,
 	       kc_mode_names[mode], run + 1, DT_RUNS);
-	printf("# code, %d bytes, %d instructions:\n", blk->len, blk->nr_insns);
+	printf("# code at 0x%llx, %d bytes, %d instructions; scratch buffer at 0x%llx, %d bytes:\n",
+	       (unsigned long long)p->code, blk->len, blk->nr_insns,
+	       (unsigned long long)p->scratch, DG_SCRATCH_SIZE);
 	for (i = 0; i < blk->nr_insns; i++) {
 		printf("#   %3d +%-3d", i, blk->off[i]);
 		for (j = 0; j < blk->insn[i].len; j++)
@@ -357,8 +437,9 @@ static void dt_report(u64 seed, u64 index, int run, int mode,
 	for (i = 0; i < ref->nr_steps; i++)
 		printf(" %d", ref->path[i]);
 	printf("\n# differences:\n%s", d->text);
-	printf("# replay: kvm_coalesce_diff_test -s %llu -f %llu -n 1\n",
-	       (unsigned long long)seed, (unsigned long long)index);
+	printf("# replay: kvm_coalesce_diff_test -s %llu -f %llu -n 1 -m %u\n",
+	       (unsigned long long)seed, (unsigned long long)index,
+	       p->mem_share);
 	printf("# (the 8259 then starts as at VM creation, not as before the block)\n");
 }
 
@@ -429,6 +510,9 @@ static void dt_check_counters(struct dt_vm *v, const struct dt_totals *t)
 	/* The next run sets RIP: no block resumes after its final OUT. */
 	dt_expect(m, "resumed", s.resumed, 0);
 	dt_expect(m, "stop_event", s.stop_event, 0);
+	/* Every access is to RAM, within a page, away from the code. */
+	dt_expect(m, "stop_fault", s.stop_fault, 0);
+	dt_expect(m, "stop_code_write", s.stop_code_write, 0);
 }
 
 /* ---- main ---- */
@@ -448,6 +532,9 @@ int main(int argc, char *argv[])
 {
 	const char *env_seed = getenv("KC_DIFF_SEED");
 	const char *env_blocks = getenv("KC_DIFF_BLOCKS");
+	const char *env_mem = getenv("KC_DIFF_MEM");
+	struct dg_params params = { .scratch = DT_SCRATCH_GPA,
+				    .mem_share = DG_DEFAULT_MEM_SHARE };
 	u64 seed = DT_DEFAULT_SEED, first = 0, nr = DT_DEFAULT_BLOCKS, i;
 	struct kvm_pic_state pic_before[2];
 	struct dt_obs ref, obs;
@@ -461,7 +548,9 @@ int main(int argc, char *argv[])
 		seed = dt_parse_seed(env_seed);
 	if (env_blocks)
 		nr = strtoull(env_blocks, NULL, 0);
-	while ((opt = getopt(argc, argv, "s:n:f:")) != -1) {
+	if (env_mem)
+		params.mem_share = strtoul(env_mem, NULL, 0);
+	while ((opt = getopt(argc, argv, "s:n:f:m:")) != -1) {
 		switch (opt) {
 		case 's':
 			seed = dt_parse_seed(optarg);
@@ -472,12 +561,17 @@ int main(int argc, char *argv[])
 		case 'f':
 			first = strtoull(optarg, NULL, 0);
 			break;
+		case 'm':
+			params.mem_share = strtoul(optarg, NULL, 0);
+			break;
 		default:
-			printf("usage: %s [-s SEED|random] [-n BLOCKS] [-f FIRST]\n",
+			printf("usage: %s [-s SEED|random] [-n BLOCKS] [-f FIRST] [-m MEM%%]\n",
 			       argv[0]);
 			exit(KSFT_FAIL);
 		}
 	}
+	TEST_ASSERT(params.mem_share <= 100, "-m %u: not a percentage",
+		    params.mem_share);
 
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_COALESCED_PIO));
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS);
@@ -485,8 +579,9 @@ int main(int argc, char *argv[])
 
 	ksft_print_header();
 	ksft_set_plan(NR_MODES);
-	printf("# seed %llu, blocks %llu-%llu\n", (unsigned long long)seed,
-	       (unsigned long long)first, (unsigned long long)(first + nr - 1));
+	printf("# seed %llu, blocks %llu-%llu, memory operands in %u%% of instructions\n",
+	       (unsigned long long)seed, (unsigned long long)first,
+	       (unsigned long long)(first + nr - 1), params.mem_share);
 	printf("# off (the reference) runs each block once, scan, confirm and addr %d times\n",
 	       DT_RUNS);
 
@@ -494,13 +589,16 @@ int main(int argc, char *argv[])
 		dt_vm_create(&vms[mode], mode);
 
 	for (i = first; i < first + nr; i++) {
-		dg_generate(seed, i, &blk);
+		/* Every VM has the same layout: the slot's address is theirs. */
+		params.code = dt_slot(&vms[M_OFF], i);
+		dg_generate(seed, i, &params, &blk);
 		for (mode = 0; mode < NR_MODES; mode++)
 			dt_load(&vms[mode], &blk, i);
 
 		dt_run(&vms[M_OFF], &blk, i, true, &ref);
 		totals.steps += ref.nr_steps;
 		totals.io += ref.nr_io;
+		totals.mem += ref.nr_mem;
 		totals.blocks++;
 
 		for (mode = M_OFF + 1; mode < NR_MODES; mode++) {
@@ -513,7 +611,8 @@ int main(int argc, char *argv[])
 				dt_run(v, &blk, i, false, &obs);
 				if (dt_compare(&blk, &ref, &obs, &diff))
 					continue;
-				dt_report(seed, i, run, mode, &blk, &ref, &diff);
+				dt_report(seed, i, run, mode, &params, &blk, &ref,
+					  &diff);
 				TEST_FAIL("mode %s differs from off: seed %llu, block %llu",
 					  kc_mode_names[mode], (unsigned long long)seed,
 					  (unsigned long long)i);
@@ -521,8 +620,10 @@ int main(int argc, char *argv[])
 		}
 	}
 
-	printf("# reference: %llu instructions before the final OUTs, %llu in-kernel I/O\n",
+	printf("# reference: %llu instructions before the final OUTs, %llu in-kernel I/O,",
 	       (unsigned long long)totals.steps, (unsigned long long)totals.io);
+	printf(" %llu with a memory operand or LEA\n",
+	       (unsigned long long)totals.mem);
 	for (mode = 0; mode < NR_MODES; mode++) {
 		dt_check_counters(&vms[mode], &totals);
 		ksft_test_result_pass("mode=%s: %llu blocks%s\n",
