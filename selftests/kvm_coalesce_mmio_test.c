@@ -9,9 +9,11 @@
  *          logs dirty pages), an LEA and ALU instructions between them;
  *  IOAPIC  the in-kernel IOAPIC's redirection entries of two pins,
  *          programmed through IOREGSEL/IOWIN, and one read back;
- *  FAULT   an MMIO write, a store to an unmapped page, an MMIO write: the
- *          block stops at the store and the guest's CPU takes the page
- *          fault itself, at the store, with the right CR2;
+ *  FAULT   an MMIO write, a store to an unmapped page (first and third
+ *          call) or to a read-only one with CR0.WP set (second call), an
+ *          MMIO write: the block stops at the store and the guest's CPU
+ *          takes the page fault itself, at the store, with the right CR2
+ *          and error code;
  *  SMC     an MMIO write, then a store into the code after it (and a
  *          jump, see kc_mmio_io.S): the block stops after the store and
  *          the new code runs;
@@ -42,6 +44,8 @@
 #define DATA_GPA	0xb0000000ul	/* RAM, dirty-logged */
 #define DATA_SLOT	1
 #define BAD_GVA		0xd0000000ul	/* never mapped */
+#define RO_GPA		0xb0001000ul	/* RAM, mapped read-only: */
+#define RO_GVA		0xd0001000ul
 #define SMC_IMM		0x5a
 #define DATA_LOADED	0x12345678	/* ram[1], loaded by kc_mmio_zone() */
 
@@ -74,7 +78,7 @@ struct run_obs {
 	u32 ioapic_ret[NR_CALLS];
 	u32 smc_ret[NR_CALLS];
 	u32 tpr_ret[NR_CALLS];
-	u64 fault_cr2, fault_rip, fault_err;
+	u64 fault_cr2[NR_CALLS], fault_rip[NR_CALLS], fault_err[NR_CALLS];
 	int nr_faults;
 	struct kc_stats stats[NR_STAGES];
 };
@@ -85,7 +89,7 @@ static const u32 tpr_written[NR_CALLS] = { 0x21, 0x37, 0x4b };
 /* Guest side. */
 static u64 zone_ret[NR_CALLS];
 static u32 ioapic_ret[NR_CALLS], smc_ret[NR_CALLS], tpr_ret[NR_CALLS];
-static u64 fault_cr2, fault_rip, fault_err;
+static u64 fault_cr2[NR_CALLS], fault_rip[NR_CALLS], fault_err[NR_CALLS];
 static int nr_faults;
 
 static void guest_page_fault(struct ex_regs *regs)
@@ -93,9 +97,10 @@ static void guest_page_fault(struct ex_regs *regs)
 	u64 cr2;
 
 	asm volatile("mov %%cr2, %0" : "=r"(cr2));
-	fault_cr2 = cr2;
-	fault_rip = regs->rip;
-	fault_err = regs->error_code;
+	GUEST_ASSERT(nr_faults < NR_CALLS);
+	fault_cr2[nr_faults] = cr2;
+	fault_rip[nr_faults] = regs->rip;
+	fault_err[nr_faults] = regs->error_code;
 	nr_faults++;
 	regs->rip += 6;		/* skip the store: c7 06 imm32 */
 }
@@ -113,8 +118,11 @@ static void guest_code(void)
 		ioapic_ret[i] = kc_ioapic_program(KC_IOAPIC_BASE,
 						  0x10030 + i, 0x10040 + i);
 	GUEST_SYNC(ST_IOAPIC);
+	/* Supervisor writes to read-only pages fault only with CR0.WP. */
+	asm volatile("mov %0, %%cr0" : : "r"(get_cr0() | X86_CR0_WP) : "memory");
 	for (i = 0; i < NR_CALLS; i++)
-		kc_mmio_fault(ZONE_GPA + 0x100, (u32 *)BAD_GVA);
+		kc_mmio_fault(ZONE_GPA + 0x100,
+			      (u32 *)(i == 1 ? RO_GVA : BAD_GVA));
 	GUEST_SYNC(ST_FAULT);
 	for (i = 0; i < NR_CALLS; i++)
 		smc_ret[i] = kc_mmio_smc(ZONE_GPA + 0x200, SMC_IMM);
@@ -138,8 +146,10 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu)
 	virt_map(vm, KC_LAPIC_BASE, KC_LAPIC_BASE, 1);
 
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA,
-				    DATA_SLOT, 1, KVM_MEM_LOG_DIRTY_PAGES);
+				    DATA_SLOT, 2, KVM_MEM_LOG_DIRTY_PAGES);
 	virt_map(vm, DATA_GPA, DATA_GPA, 1);
+	virt_map(vm, RO_GVA, RO_GPA, 1);
+	*vm_get_page_table_entry(vm, RO_GVA) &= ~PTE_WRITABLE_MASK;
 	data = addr_gpa2hva(vm, DATA_GPA);
 	data[1] = DATA_LOADED;
 	return vm;
@@ -211,9 +221,9 @@ static void run_mode(int mode, struct run_obs *obs)
 	memcpy(obs->ioapic_ret, ioapic_ret, sizeof(ioapic_ret));
 	memcpy(obs->smc_ret, smc_ret, sizeof(smc_ret));
 	memcpy(obs->tpr_ret, tpr_ret, sizeof(tpr_ret));
-	obs->fault_cr2 = fault_cr2;
-	obs->fault_rip = fault_rip;
-	obs->fault_err = fault_err;
+	memcpy(obs->fault_cr2, fault_cr2, sizeof(fault_cr2));
+	memcpy(obs->fault_rip, fault_rip, sizeof(fault_rip));
+	memcpy(obs->fault_err, fault_err, sizeof(fault_err));
 	obs->nr_faults = nr_faults;
 	kvm_vm_free(vm);
 }
@@ -262,7 +272,7 @@ static void check_mode(int mode, const struct run_obs *off,
 		       const struct run_obs *obs)
 {
 	const char *name = kc_mode_names[mode];
-	int stage;
+	int stage, i;
 
 	for (stage = ST_ZONE; stage < NR_STAGES; stage++)
 		TEST_ASSERT(obs->exits[stage] == expected_exits[mode][stage],
@@ -280,13 +290,14 @@ static void check_mode(int mode, const struct run_obs *off,
 		    !memcmp(obs->smc_ret, off->smc_ret, sizeof(obs->smc_ret)) &&
 		    !memcmp(obs->tpr_ret, off->tpr_ret, sizeof(obs->tpr_ret)),
 		    "mode %s: values computed differ from off", name);
-	TEST_ASSERT(obs->nr_faults == off->nr_faults &&
-		    obs->fault_cr2 == off->fault_cr2 &&
-		    obs->fault_rip == off->fault_rip &&
-		    obs->fault_err == off->fault_err,
-		    "mode %s: %d faults, CR2 0x%lx RIP 0x%lx error 0x%lx", name,
-		    obs->nr_faults, obs->fault_cr2, obs->fault_rip,
-		    obs->fault_err);
+	TEST_ASSERT_EQ(obs->nr_faults, off->nr_faults);
+	for (i = 0; i < off->nr_faults; i++)
+		TEST_ASSERT(obs->fault_cr2[i] == off->fault_cr2[i] &&
+			    obs->fault_rip[i] == off->fault_rip[i] &&
+			    obs->fault_err[i] == off->fault_err[i],
+			    "mode %s: fault %d: CR2 0x%lx RIP 0x%lx error 0x%lx",
+			    name, i, obs->fault_cr2[i], obs->fault_rip[i],
+			    obs->fault_err[i]);
 	check_blocks_ran(mode, obs);
 }
 
@@ -311,8 +322,14 @@ static void check_off(const struct run_obs *off)
 		TEST_ASSERT_EQ(off->tpr_ret[i] & 0xf0, tpr_written[i] & 0xf0);
 	}
 	TEST_ASSERT_EQ(off->nr_faults, NR_CALLS);
-	TEST_ASSERT_EQ(off->fault_cr2, BAD_GVA);
-	TEST_ASSERT_EQ(off->fault_rip, (u64)kc_mmio_fault_store);
+	for (i = 0; i < NR_CALLS; i++) {
+		TEST_ASSERT_EQ(off->fault_cr2[i], i == 1 ? RO_GVA : BAD_GVA);
+		TEST_ASSERT_EQ(off->fault_rip[i], (u64)kc_mmio_fault_store);
+		/* A write; to a present page for the read-only one. */
+		TEST_ASSERT_EQ(off->fault_err[i], i == 1 ?
+			       PFERR_PRESENT_MASK | PFERR_WRITE_MASK :
+			       PFERR_WRITE_MASK);
+	}
 }
 
 int main(int argc, char *argv[])
