@@ -3,9 +3,10 @@
  * Guest routines of kc_concurrency_io.h.  Arguments in %edi/%rdi, %esi,
  * %edx; result in %eax/%rax; only caller-saved registers are used.
  */
+#include "kc_asm.h"
 #include "kc_concurrency_io.h"
 
-	.text
+	KC_TEXT_BEGIN kc_concurrency
 
 	.globl kc_conc_burst
 kc_conc_burst:
@@ -34,5 +35,7 @@ kc_conc_lapic:
 	shl	$32, %rcx
 	or	%rcx, %rax
 	ret
+
+	KC_TEXT_END kc_concurrency
 
 	.section .note.GNU-stack, "", @progbits

@@ -3,9 +3,10 @@
  * Guest routines of kc_cpl3_io.h.  Arguments in %rdi, %rsi; results in
  * %eax; the I/O routines use only caller-saved registers.
  */
+#include "kc_asm.h"
 #include "kc_cpl3_io.h"
 
-	.text
+	KC_TEXT_BEGIN kc_cpl3
 
 	/*
 	 * kc_user_call(a0, a1, fn, rflags): IRETQ to @fn at CPL 3.  The
@@ -71,6 +72,8 @@ kc_smap_ac_store:
 	out	%al, $KC_CPL3_PORT
 	clac
 	ret
+
+	KC_TEXT_END kc_cpl3
 
 	.bss
 	.balign 8

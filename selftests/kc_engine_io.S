@@ -3,9 +3,10 @@
  * Guest routines of kc_engine_io.h.  Argument in %edi, result in %eax;
  * only caller-saved registers are used.
  */
+#include "kc_asm.h"
 #include "kc_engine_io.h"
 
-	.text
+	KC_TEXT_BEGIN kc_engine
 
 	.globl kc_fig8, kc_fig8_add_imm
 kc_fig8:
@@ -125,5 +126,7 @@ kc_pit_program:
 	shl	$8, %eax
 	or	%ecx, %eax
 	ret
+
+	KC_TEXT_END kc_engine
 
 	.section .note.GNU-stack, "", @progbits

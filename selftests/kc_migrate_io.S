@@ -5,9 +5,10 @@
  * userspace device has in-kernel accesses a few instructions before and
  * after it, within one block of the module's default extent.
  */
+#include "kc_asm.h"
 #include "kc_migrate_io.h"
 
-	.text
+	KC_TEXT_BEGIN kc_migrate
 
 	.globl kc_mig_round
 kc_mig_round:
@@ -53,5 +54,7 @@ kc_mig_round:
 	mov	%eax, 4 * KC_MIG_OUT_DEV(%rsi)
 	out	%al, $KC_MIG_ZONE
 	ret
+
+	KC_TEXT_END kc_migrate
 
 	.section .note.GNU-stack, "", @progbits

@@ -3,9 +3,10 @@
  * Guest routines of kc_mmio_io.h.  Arguments in %rdi, %esi/%rsi, %edx/%rdx;
  * result in %eax/%rax; only caller-saved registers are used.
  */
+#include "kc_asm.h"
 #include "kc_mmio_io.h"
 
-	.text
+	KC_TEXT_BEGIN kc_mmio
 
 	.globl kc_mmio_zone
 kc_mmio_zone:
@@ -70,5 +71,7 @@ kc_mmio_tpr:
 	mov	%esi, KC_LAPIC_TPR(%rdi)
 	mov	KC_LAPIC_TPR(%rdi), %eax
 	ret
+
+	KC_TEXT_END kc_mmio
 
 	.section .note.GNU-stack, "", @progbits

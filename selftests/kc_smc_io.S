@@ -4,9 +4,10 @@
  * them to its code page.  Result in %eax.  In .text all the same, where
  * fuzz/seeds.sh takes the guest routines from.
  */
+#include "kc_asm.h"
 #include "kc_smc_io.h"
 
-	.text
+	KC_TEXT_BEGIN kc_smc
 
 	.globl kc_smc_variant_a, kc_smc_variant_b, kc_smc_variant_end
 kc_smc_variant_a:
@@ -30,5 +31,7 @@ kc_smc_variant_b:
 	movzbl	%al, %eax
 	ret
 kc_smc_variant_end:
+
+	KC_TEXT_END kc_smc
 
 	.section .note.GNU-stack, "", @progbits

@@ -3,9 +3,10 @@
  * Guest routines of kc_stop_io.h.  Arguments in %edi, %rsi; result in
  * %eax; only caller-saved registers are used.
  */
+#include "kc_asm.h"
 #include "kc_stop_io.h"
 
-	.text
+	KC_TEXT_BEGIN kc_stop
 
 	/* kc_stop_steps() with RFLAGS.TF set: single-stepped. */
 	.globl kc_stop_steps_tf
@@ -68,5 +69,7 @@ kc_stop_burst:
 	inc	%eax
 	out	%al, $KC_STOP_PORT
 	ret
+
+	KC_TEXT_END kc_stop
 
 	.section .note.GNU-stack, "", @progbits

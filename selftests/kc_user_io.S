@@ -3,9 +3,10 @@
  * Guest routines of kc_user_io.h.  System V ABI: the first argument is
  * in %rdi, the second in %rsi.
  */
+#include "kc_asm.h"
 #include "kc_user_io.h"
 
-	.text
+	KC_TEXT_BEGIN kc_user
 
 	.globl kc_user_out, kc_user_out_insn
 kc_user_out:
@@ -39,5 +40,7 @@ kc_user_outs:
 kc_user_outs_insn:
 	rep outsb
 	ret
+
+	KC_TEXT_END kc_user
 
 	.section .note.GNU-stack, "", @progbits

@@ -5,9 +5,10 @@
  * which ends a block: as in the drivers they imitate, one iteration of
  * a loop is one burst.
  */
+#include "kc_asm.h"
 #include "kc_workloads_io.h"
 
-	.text
+	KC_TEXT_BEGIN kc_workloads
 
 /* One CMOS read: index to 0x70, value from 0x71, folded into %ecx. */
 .macro	cmos_read reg
@@ -164,5 +165,7 @@ kc_fw_cfg_read:
 	jnz	1b
 	mov	%esi, %eax
 	ret
+
+	KC_TEXT_END kc_workloads
 
 	.section .note.GNU-stack, "", @progbits

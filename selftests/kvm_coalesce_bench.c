@@ -33,9 +33,13 @@
 #define OUTS(n)		".rept " #n "\n\tout %%al, $0x80\n\t.endr\n\t"
 #define ADDS(n)		".rept " #n "\n\tadd $1, %%ecx\n\t.endr\n\t"
 
-/* Two OUTs with n ADDs between them; 2 to 16 OUTs back to back. */
+/*
+ * Two OUTs with n ADDs between them; 2 to 16 OUTs back to back.  Each
+ * starts on a 256-byte boundary, within which it fits, so that no block
+ * is cut at a page's end wherever the linker puts it (see kc_asm.h).
+ */
 #define ROUTINE(name, body)						\
-static void name(void)							\
+static __aligned(256) void name(void)					\
 {									\
 	asm volatile(body : : "a"(0) : "ecx", "memory");		\
 }

@@ -44,7 +44,12 @@ static const int workload_ios[NR_WORKLOADS] = {
 	[WL_IOAPIC] = 16,
 };
 
-static void guest_pic_init(void)
+/*
+ * Each guest routine starts on a 256-byte boundary, within which it
+ * fits, so that no block is cut at a page's end wherever the linker
+ * puts it (see kc_asm.h).
+ */
+static noinline __aligned(256) void guest_pic_init(void)
 {
 	kc_outb(0x20, 0x11);	/* ICW1: edge, cascade, ICW4 */
 	kc_outb(0x21, 0x20);	/* ICW2: vectors 0x20-0x27 */
@@ -58,7 +63,7 @@ static void guest_pic_init(void)
 	kc_outb(0xa1, 0xff);
 }
 
-static u16 guest_pit_prog(void)
+static noinline __aligned(256) u16 guest_pit_prog(void)
 {
 	u16 count;
 
@@ -95,7 +100,7 @@ static inline void ioapic_route(u32 *ioapic, int pin, u8 vector)
 }
 
 /* Not inlined: the IOAPIC's address is a pointer here, as in Linux. */
-static noinline void guest_ioapic(u32 *ioapic)
+static noinline __aligned(256) void guest_ioapic(u32 *ioapic)
 {
 	ioapic_route(ioapic, 1, 0x31);
 	ioapic_route(ioapic, 3, 0x33);
