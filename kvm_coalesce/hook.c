@@ -34,7 +34,7 @@ static unsigned int kc_run_len(const struct kc_block *blk)
 /*
  * What kc_pio_done() needs to find a block again after userspace: its
  * address (guest physical addresses have at most 52 bits) and where in
- * it to resume.
+ * it to resume, 0 for nowhere.
  */
 #define KC_COOKIE_GPA		GENMASK_ULL(51, 0)
 #define KC_COOKIE_RESUME	GENMASK_ULL(63, 52)
@@ -65,6 +65,9 @@ static bool kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	int ran = kc_exec(vm, vcpu, blk, n, code);
 	gpa_t gpa = blk->gpa;
 
+	/* Nothing to resume after the block's last instruction. */
+	if (code->user_pio.len && code->user_pio.resume >= blk->len)
+		code->user_pio.resume = 0;
 	kc_block_put(blk);
 	if (code->user_pio.len) {
 		*ret = kc_exit_user_pio(vm, vcpu, gpa, &code->user_pio);
@@ -342,20 +345,23 @@ static bool kc_resume_code(struct kvm_vcpu *vcpu, const struct kc_block *blk,
  */
 static bool kc_pio_done(struct kvm_vcpu *vcpu, u64 cookie, int *ret)
 {
-	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
+	unsigned int resume = FIELD_GET(KC_COOKIE_RESUME, cookie);
 	struct kc_block *blk;
 	struct kc_code code;
+	struct kc_vm *vm;
 	bool handled;
 
-	if (!vm || kc_vm_mode(vm) == KC_MODE_OFF || !vcpu->wants_to_run ||
-	    !kc_vcpu_can_run(vcpu))
+	if (!resume || !vcpu->wants_to_run)
+		return false;
+	vm = kc_vm_get(vcpu->kvm);
+	if (!vm || kc_vm_mode(vm) == KC_MODE_OFF || !kc_vcpu_can_run(vcpu))
 		return false;
 	blk = kc_table_get(vm, FIELD_GET(KC_COOKIE_GPA, cookie));
 	if (!blk)
 		return false;
 
 	code.exit_gpa = INVALID_GPA;
-	code.start = FIELD_GET(KC_COOKIE_RESUME, cookie);
+	code.start = resume;
 	if (!kc_resume_code(vcpu, blk, &code)) {
 		kc_block_put(blk);
 		return false;

@@ -181,7 +181,7 @@ struct kc_user_pio {
 	u8 size;
 	bool in;
 	u8 len;			/* of the instruction; 0: no such access */
-	u8 resume;		/* offset in the block of the next instruction */
+	u16 resume;		/* offset in the block of the next instruction */
 };
 
 /*
@@ -196,7 +196,7 @@ struct kc_code {
 	u16 port;		/* port I/O exit: the port, */
 	u8 exit_size;		/* ... the access size */
 	bool exit_in;		/* ... and direction */
-	u8 start;		/* offset to run the block from: 0 at an exit */
+	u16 start;		/* offset to run the block from: 0 at an exit */
 	struct kc_user_pio user_pio;	/* set by kc_exec() */
 	const void *bus;	/* the exit's bus, for user_io.c */
 	unsigned long gpr[KC_NR_GPRS];	/* at this exit, for kc_scan() */
