@@ -57,9 +57,10 @@ vm_job() {
 }
 
 # Our selftests; with --full, the differential test runs 100,000 blocks
-# from a random seed (printed) instead of 5,000 from seed 1.
+# from a random seed (printed) instead of 5,000 from seed 1, and the
+# guest fuzz test 2,000 cases instead of 200.
 if [ "${1:-}" = --full ]; then
-	KC_JOB_ENV="KC_DIFF_BLOCKS=100000 KC_DIFF_SEED=random" \
+	KC_JOB_ENV="KC_DIFF_BLOCKS=100000 KC_DIFF_SEED=random KC_GFUZZ_CASES=2000 KC_GFUZZ_SEED=random" \
 		KC_VM_TIMEOUT=7200 vm_job "selftests" check
 else
 	vm_job "selftests" check

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -289,4 +290,15 @@ u64 kc_vcpu_stat(struct kvm_vcpu *vcpu, const char *name)
 
 	TEST_ASSERT(found, "KVM has no vCPU statistic '%s'", name);
 	return value;
+}
+
+u64 kc_parse_seed(const char *arg)
+{
+	u64 seed;
+
+	if (strcmp(arg, "random"))
+		return strtoull(arg, NULL, 0);
+	TEST_ASSERT(getrandom(&seed, sizeof(seed), 0) == sizeof(seed),
+		    "getrandom: %s", strerror(errno));
+	return seed;
 }

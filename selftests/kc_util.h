@@ -82,4 +82,7 @@ int kc_ring_take(struct kvm_vcpu *vcpu, struct kvm_coalesced_mmio *out,
 /* KVM's binary statistic @name of @vcpu. */
 u64 kc_vcpu_stat(struct kvm_vcpu *vcpu, const char *name);
 
+/* A random seed's number, or a random one for "random". */
+u64 kc_parse_seed(const char *arg);
+
 #endif /* KC_UTIL_H */

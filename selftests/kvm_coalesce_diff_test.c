@@ -35,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
@@ -517,17 +516,6 @@ static void dt_check_counters(struct dt_vm *v, const struct dt_totals *t)
 
 /* ---- main ---- */
 
-static u64 dt_parse_seed(const char *arg)
-{
-	u64 seed;
-
-	if (strcmp(arg, "random"))
-		return strtoull(arg, NULL, 0);
-	TEST_ASSERT(getrandom(&seed, sizeof(seed), 0) == sizeof(seed),
-		    "getrandom: %s", strerror(errno));
-	return seed;
-}
-
 int main(int argc, char *argv[])
 {
 	const char *env_seed = getenv("KC_DIFF_SEED");
@@ -545,7 +533,7 @@ int main(int argc, char *argv[])
 	int opt, mode, run;
 
 	if (env_seed)
-		seed = dt_parse_seed(env_seed);
+		seed = kc_parse_seed(env_seed);
 	if (env_blocks)
 		nr = strtoull(env_blocks, NULL, 0);
 	if (env_mem)
@@ -553,7 +541,7 @@ int main(int argc, char *argv[])
 	while ((opt = getopt(argc, argv, "s:n:f:m:")) != -1) {
 		switch (opt) {
 		case 's':
-			seed = dt_parse_seed(optarg);
+			seed = kc_parse_seed(optarg);
 			break;
 		case 'n':
 			nr = strtoull(optarg, NULL, 0);
