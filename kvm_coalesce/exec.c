@@ -253,6 +253,36 @@ static int kc_mmio(struct kvm_vcpu *vcpu, struct kc_state *s, gpa_t gpa,
 }
 
 /*
+ * kc_access() past the translation: @gpa, which the access's linear
+ * address translated to with its permissions, is RAM, else the local
+ * APIC or the MMIO bus.  Returns as kc_access().
+ */
+static int kc_access_gpa(struct kvm_vcpu *vcpu, struct kc_state *s,
+			 gpa_t gpa, unsigned int size, bool write, u64 *val)
+{
+	if (kc_is_apic_page(gpa))
+		goto mmio;
+	if (!write) {
+		if (!kvm_vcpu_read_guest(vcpu, gpa, val, size))
+			return 0;
+	} else {
+		if (kc_ram_write_tracked(vcpu->kvm))
+			return -EOPNOTSUPP;
+		/* Fails where no writable RAM is: then it is MMIO. */
+		if (!kvm_vcpu_write_guest(vcpu, gpa, val, size)) {
+			if (gpa < s->code_gpa + s->code_len &&
+			    gpa + size > s->code_gpa)
+				s->stop_after = KC_STAT_STOP_CODE_WRITE;
+			return 0;
+		}
+	}
+mmio:
+	if (kc_mmio(vcpu, s, gpa, size, write, val))
+		return -EOPNOTSUPP;
+	return 1;
+}
+
+/*
  * Access @size bytes at linear address @addr: *@val is written, or read
  * (zero-extended).  Returns 1 if a device took the access, 0 if RAM did,
  * -EFAULT if the guest's CPU would fault, -EOPNOTSUPP if no in-kernel
@@ -276,33 +306,15 @@ static int kc_access(struct kvm_vcpu *vcpu, struct kc_state *s, u64 addr,
 		if (offset_in_page(addr) != offset_in_page(s->exit_gpa) ||
 		    offset_in_page(addr) + size > PAGE_SIZE)
 			return -EAGAIN;
-		gpa = s->exit_gpa;
-		goto mmio;
+		if (kc_mmio(vcpu, s, s->exit_gpa, size, write, val))
+			return -EOPNOTSUPP;
+		return 1;
 	}
 
 	r = kc_translate_data(vcpu, s, addr, size, write, &gpa);
 	if (r)
 		return r;
-	if (kc_is_apic_page(gpa))
-		goto mmio;
-	if (!write) {
-		if (!kvm_vcpu_read_guest(vcpu, gpa, val, size))
-			return 0;
-	} else {
-		if (kc_ram_write_tracked(vcpu->kvm))
-			return -EOPNOTSUPP;
-		/* Fails where no writable RAM is: then it is MMIO. */
-		if (!kvm_vcpu_write_guest(vcpu, gpa, val, size)) {
-			if (gpa < s->code_gpa + s->code_len &&
-			    gpa + size > s->code_gpa)
-				s->stop_after = KC_STAT_STOP_CODE_WRITE;
-			return 0;
-		}
-	}
-mmio:
-	if (kc_mmio(vcpu, s, gpa, size, write, val))
-		return -EOPNOTSUPP;
-	return 1;
+	return kc_access_gpa(vcpu, s, gpa, size, write, val);
 }
 
 /*
