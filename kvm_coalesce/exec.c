@@ -15,6 +15,10 @@
  * helpers (which mark the page dirty) or, where no RAM is, to the local
  * APIC and KVM's MMIO bus, as KVM's emulator sends them.
  *
+ * INS and OUTS (no REP) move data between port DX and the memory at RDI
+ * or RSI through the same paths; INS checks its destination before it
+ * reads the port, whose side effects cannot be undone.
+ *
  * An IN or OUT after the first instruction that no in-kernel device takes
  * ends this run of the block at that instruction; the caller exits to
  * userspace for it and resumes the block after it (hook.c).
@@ -22,11 +26,11 @@
  * Execution stops, leaving the guest to resume natively at the next
  * instruction, when the vCPU has an event to inject or a signal pending
  * (so that an interrupt an OUT made deliverable is taken where the
- * guest's CPU would take it), at an MMIO access no in-kernel device
- * accepts, at an I/O instruction the guest's CPL may not execute, at a
- * memory access that would fault (the guest's CPU then takes the fault
- * itself, at the right instruction), after a write to the block's own
- * code, and after a write to the local APIC's TPR (see kc_mmio()).
+ * guest's CPU would take it), at an MMIO access, INS or OUTS no in-kernel
+ * device accepts, at an I/O instruction the guest's CPL may not execute,
+ * at a memory access that would fault (the guest's CPU then takes the
+ * fault itself, at the right instruction), after a write to the block's
+ * own code, and after a write to the local APIC's TPR (see kc_mmio()).
  */
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
@@ -318,6 +322,81 @@ static int kc_access(struct kvm_vcpu *vcpu, struct kc_state *s, u64 addr,
 }
 
 /*
+ * The destination of INS, checked before the port is read, since a port
+ * read may have side effects (the 8259's IRR/ISR, a UART's FIFO) that
+ * cannot be undone: translated for a write at the guest's CPL (-EFAULT
+ * where the CPU would fault, as kc_access()), and writable guest RAM
+ * that KVM does not track.  Anything else, the APIC page, MMIO, ROM or
+ * tracked RAM, is -EOPNOTSUPP: left to the CPU, and then to KVM's
+ * emulator, which alone can complete a port read into such memory.
+ */
+static int kc_ins_dest(struct kvm_vcpu *vcpu, struct kc_state *s, u64 addr,
+		       unsigned int size, gpa_t *gpa)
+{
+	int r;
+
+	r = kc_translate_data(vcpu, s, addr, size, true, gpa);
+	if (r)
+		return r;
+	if (kc_is_apic_page(*gpa) || kc_ram_write_tracked(vcpu->kvm))
+		return -EOPNOTSUPP;
+	/*
+	 * What kvm_vcpu_write_guest() checks: a memslot, valid and not
+	 * read-only (kvm_vcpu_gfn_to_hva() looks up the page for a write).
+	 */
+	if (kvm_is_error_hva(kvm_vcpu_gfn_to_hva(vcpu, gpa_to_gfn(*gpa))))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/*
+ * INS or OUTS @k: port DX from or to the memory at RDI (ES) or RSI (DS),
+ * whose bases are 0 in 64-bit mode (kc_prefixes_ok() refuses segment
+ * overrides and the address-size prefix), then RDI or RSI moves by the
+ * access size, down if RFLAGS.DF is set.  Returns 1 if it ran, else as
+ * kc_access(), with -EOPNOTSUPP also if no in-kernel device takes the
+ * port; then nothing happened but, for OUTS from MMIO, the read of the
+ * source, which for the in-kernel devices (local APIC, IOAPIC) has no
+ * side effect.
+ */
+static noinline int kc_exec_string(struct kvm_vcpu *vcpu, struct kc_state *s,
+				   const struct kc_insn *k)
+{
+	u8 ptr = k->op == KC_OP_INS ? VCPU_REGS_RDI : VCPU_REGS_RSI;
+	u16 port = kc_port(s, k);
+	u64 val = 0;
+	gpa_t gpa;
+	int r;
+
+	if (k->op == KC_OP_OUTS) {
+		r = kc_access(vcpu, s, s->gpr[ptr], k->size, false, &val);
+		if (r < 0)
+			return r;
+		if (kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, k->size, &val))
+			return -EOPNOTSUPP;
+	} else {
+		r = kc_ins_dest(vcpu, s, s->gpr[ptr], k->size, &gpa);
+		if (r)
+			return r;
+		if (kvm_io_bus_read(vcpu, KVM_PIO_BUS, port, k->size, &val))
+			return -EOPNOTSUPP;
+		/*
+		 * The port was read, so the instruction has happened: RAM
+		 * checked above fails only if userspace unmapped it under the
+		 * memslot, and then the data is lost as KVM's emulator would
+		 * lose it.
+		 */
+		kc_access_gpa(vcpu, s, gpa, k->size, true, &val);
+	}
+	if (s->rflags & X86_EFLAGS_DF)
+		s->gpr[ptr] -= k->size;
+	else
+		s->gpr[ptr] += k->size;
+	s->dirty |= BIT(ptr);
+	return 1;
+}
+
+/*
  * Execute @k, which has a memory operand or is LEA; @rip is its address.
  * Returns as kc_access().
  */
@@ -430,10 +509,30 @@ static bool kc_vcpu_interrupted(struct kvm_vcpu *vcpu, const struct kc_state *s)
 	return kc_event_pending(vcpu, s) || signal_pending(current);
 }
 
-/* The reason to stop for an error of kc_exec_mem(). */
+/* The reason to stop for an error of kc_exec_mem(), or -EPERM. */
 static enum kc_stat kc_mem_stop(int err)
 {
-	return err == -EFAULT ? KC_STAT_STOP_FAULT : KC_STAT_STOP_USER_IO;
+	if (err == -EFAULT)
+		return KC_STAT_STOP_FAULT;
+	return err == -EPERM ? KC_STAT_STOP_IOPL : KC_STAT_STOP_USER_IO;
+}
+
+/*
+ * Run @k, the @i-th instruction, which has a memory operand, is LEA, INS
+ * or OUTS.  INS and OUTS that the CPL may not execute are left to the
+ * CPU, which checks the TSS I/O bitmap; it checked the exiting one
+ * before the exit.  Returns as kc_exec_mem() or kc_exec_string(), or
+ * -EPERM.
+ */
+static int kc_exec_mem_io(struct kvm_vcpu *vcpu, struct kc_state *s,
+			  const struct kc_insn *k, unsigned int i,
+			  unsigned long rip)
+{
+	if (!kc_is_string_io(k))
+		return kc_exec_mem(vcpu, s, k, rip);
+	if (i && !kc_io_allowed(s))
+		return -EPERM;
+	return kc_exec_string(vcpu, s, k);
 }
 
 /*
@@ -535,8 +634,9 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		after_io = false;
 
 		/* Kept out of line: register-only blocks are the hot path. */
-		if (unlikely(k->mem_use != KC_MEM_NONE || k->op == KC_OP_LEA)) {
-			r = kc_exec_mem(vcpu, &s, k, rip + off);
+		if (unlikely(k->mem_use != KC_MEM_NONE || k->op == KC_OP_LEA ||
+			     kc_is_string_io(k))) {
+			r = kc_exec_mem_io(vcpu, &s, k, i, rip + off);
 			if (r < 0) {
 				stop = kc_mem_stop(r);
 				goto out;
@@ -616,7 +716,9 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 			}
 			continue;
 		case KC_OP_NOP:
-		case KC_OP_LEA:		/* handled above */
+		case KC_OP_LEA:		/* handled above, as are: */
+		case KC_OP_INS:
+		case KC_OP_OUTS:
 			break;
 		}
 		ran++;

@@ -73,7 +73,7 @@ enum kc_stat {
 	KC_STAT_DECLINED,	/* exits left to KVM: vCPU state, code, device */
 	KC_STAT_USER_IO_KNOWN,	/* ... of which known to go to userspace */
 	KC_STAT_STOP_EVENT,	/* blocks cut short: pending event or signal */
-	KC_STAT_STOP_USER_IO,	/* ... MMIO no in-kernel device accepted */
+	KC_STAT_STOP_USER_IO,	/* ... MMIO, INS, OUTS no device accepted */
 	KC_STAT_STOP_IOPL,	/* ... I/O not allowed at the guest's CPL */
 	KC_STAT_STOP_FAULT,	/* ... memory access that would fault */
 	KC_STAT_STOP_CODE_WRITE, /* ... after a write to the block's code */
@@ -105,6 +105,8 @@ enum kc_op {
 	KC_OP_JCC,		/* forward jump if condition <sub> holds */
 	KC_OP_IN,
 	KC_OP_OUT,
+	KC_OP_INS,		/* byte, word or dword from port DX to [RDI] */
+	KC_OP_OUTS,		/* ... from [RSI] to port DX */
 };
 
 /* Where an instruction's memory operand is, if it has one. */
@@ -142,13 +144,22 @@ struct kc_insn {
 	u8 src_size;		/* MOVZX/MOVSX source size */
 	bool has_src;		/* src is a register, else imm is the source */
 	bool flags_live;	/* a later instruction may read the flags set */
-	bool port_dx;		/* IN/OUT: port in DX, else in imm */
-	bool io;		/* an I/O candidate: IN, OUT, or MMIO */
+	bool port_dx;		/* IN/OUT: port in DX, else in imm; INS/OUTS */
+	bool io;		/* an I/O candidate: port I/O, or MMIO */
 	u8 mem_use;		/* enum kc_mem_use: which operand is mem */
 	struct kc_mem mem;
 	struct kc_opnd dst, src;
 	s64 imm;		/* immediate, shift count, jump displacement */
 };
+
+/*
+ * INS and OUTS (no REP): their memory operand is implicit, at RDI or
+ * RSI, and is not described by mem_use and mem.
+ */
+static inline bool kc_is_string_io(const struct kc_insn *k)
+{
+	return k->op == KC_OP_INS || k->op == KC_OP_OUTS;
+}
 
 #define KC_NR_GPRS		16
 
