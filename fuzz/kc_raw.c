@@ -94,6 +94,17 @@ static bool kc_raw_op1(struct kc_raw *r)
 		if (op >= 0xec)
 			kc_raw_name(r, VCPU_REGS_RDX, false);
 		return true;
+	case 0x6c: case 0x6d: case 0x6e: case 0x6f:	/* INS, OUTS */
+		/*
+		 * As IN and OUT (REX.W gives 32 bits).  Port in DX; INS
+		 * writes ES:[RDI], OUTS reads DS:[RSI], and the register
+		 * moves on.
+		 */
+		r->size = (op & 1) ? min_t(int, full, 4) : 1;
+		r->string = true;
+		kc_raw_name(r, VCPU_REGS_RDX, false);
+		kc_raw_name(r, op & 2 ? VCPU_REGS_RSI : VCPU_REGS_RDI, false);
+		return true;
 	case 0x80: case 0xc0: case 0xc6: case 0xf6:
 	case 0x83: case 0xc1:
 		r->imm_bytes = 1;

@@ -19,6 +19,7 @@ struct kc_raw {
 	bool has_modrm;
 	bool reg_named;		/* ModRM.reg is a register, not a /digit */
 	bool jump;
+	bool string;		/* INS or OUTS: memory at RDI or RSI */
 	bool nop;		/* 90, 0F 1F: names no register it uses */
 	u8 modrm, sib;
 	int size;		/* operand size */

@@ -10,8 +10,8 @@
  * the largest: scanning with all 64 would cost 30 times as much per
  * input, and the fuzzer reaches every extent anyway.
  *
- * The checks: a block starts with the exiting access (an IN, OUT or
- * memory access) and ends with an I/O candidate; its instructions tile
+ * The checks: a block starts with the exiting access (an IN, OUT, INS,
+ * OUTS or memory access) and ends with an I/O candidate; its instructions tile
  * its bytes, which are the code's, within the code read and the window;
  * every instruction is one of the forms the executor implements, with
  * fields in the ranges it indexes with, and agrees with a second,
@@ -82,12 +82,19 @@ static bool kc_fuzz_size_ok(int size)
 	return size == 1 || size == 2 || size == 4 || size == 8;
 }
 
+/* IN, OUT, INS or OUTS: always an I/O candidate. */
+static bool kc_fuzz_pio(const struct kc_insn *k)
+{
+	return k->op == KC_OP_IN || k->op == KC_OP_OUT ||
+	       k->op == KC_OP_INS || k->op == KC_OP_OUTS;
+}
+
 /* The fields exec.c indexes with or switches on. */
 static void kc_fuzz_check_fields(const struct kc_block *blk, unsigned int i)
 {
 	const struct kc_insn *k = &blk->insns[i];
 
-	kc_check(k->op <= KC_OP_OUT, blk, i, "op %u", k->op);
+	kc_check(k->op <= KC_OP_OUTS, blk, i, "op %u", k->op);
 	kc_check(k->dst.reg < KC_NR_GPRS && k->src.reg < KC_NR_GPRS, blk, i,
 		 "registers %u, %u", k->dst.reg, k->src.reg);
 	kc_check(!k->dst.hi8 || (k->dst.reg < 4 && k->size == 1), blk, i,
@@ -97,6 +104,11 @@ static void kc_fuzz_check_fields(const struct kc_block *blk, unsigned int i)
 		 blk, i, "high byte source");
 
 	switch (k->op) {
+	case KC_OP_INS:
+	case KC_OP_OUTS:
+		/* exec.c takes the port from DX and the address from RDI/RSI. */
+		kc_check(k->port_dx, blk, i, "string I/O without DX");
+		fallthrough;
 	case KC_OP_IN:
 	case KC_OP_OUT:
 		kc_check(k->size == 1 || k->size == 2 || k->size == 4, blk, i,
@@ -216,6 +228,13 @@ static void kc_fuzz_check_raw(const struct kc_block *blk, unsigned int i,
 			 k->port_dx, blk, i, "port");
 		return;
 	}
+	/* No REP, segment or address-size prefix: see kc_raw_decode(). */
+	kc_check(r.string == kc_is_string_io(k), blk, i, "string I/O");
+	if (r.string) {
+		kc_check(k->op == (r.op & 2 ? KC_OP_OUTS : KC_OP_INS), blk, i,
+			 "INS or OUTS");
+		return;
+	}
 	if (k->op == KC_OP_SHIFT) {
 		u8 count = r.op == 0xd0 || r.op == 0xd1 ? 1 : (u8)r.imm;
 
@@ -316,8 +335,7 @@ static void kc_fuzz_check_block(const struct kc_block *blk,
 	kc_check(blk->len <= code->len && blk->len <= KC_WINDOW_BYTES, blk,
 		 0U, "length %u of %u", blk->len, code->len);
 	kc_check(!memcmp(blk->bytes, code->bytes, blk->len), blk, 0U, "bytes");
-	kc_check(first->op == KC_OP_IN || first->op == KC_OP_OUT ||
-		 first->mem_use != KC_MEM_NONE, blk, 0U,
+	kc_check(kc_fuzz_pio(first) || first->mem_use != KC_MEM_NONE, blk, 0U,
 		 "block starts with op %u, no access", first->op);
 	kc_check(first->io, blk, 0U, "first instruction not I/O");
 	kc_check(blk->insns[blk->nr_insns - 1].io, blk, blk->nr_insns - 1,
@@ -328,10 +346,10 @@ static void kc_fuzz_check_block(const struct kc_block *blk,
 
 		kc_check(k->len >= 1 && off + k->len <= blk->len, blk, i,
 			 "instruction at %u of %u bytes overruns", off, k->len);
-		kc_check(!k->io || k->op == KC_OP_IN || k->op == KC_OP_OUT ||
-			 k->mem_use != KC_MEM_NONE, blk, i, "I/O without access");
-		kc_check(k->io || (k->op != KC_OP_IN && k->op != KC_OP_OUT),
-			 blk, i, "port I/O not a candidate");
+		kc_check(!k->io || kc_fuzz_pio(k) || k->mem_use != KC_MEM_NONE,
+			 blk, i, "I/O without access");
+		kc_check(k->io || !kc_fuzz_pio(k), blk, i,
+			 "port I/O not a candidate");
 		kc_fuzz_check_fields(blk, i);
 		kc_fuzz_check_mem(blk, i);
 		kc_fuzz_check_raw(blk, i, off);

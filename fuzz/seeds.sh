@@ -3,9 +3,10 @@
 #
 # seeds.sh OUTDIR: the fuzz target's seed corpus, from the guest routines
 # of the selftests (selftests/kc_*_io.S), assembled here: one input per
-# IN, OUT or memory access in them, as if it were the exiting one, with
-# the code that follows it (at most 256 bytes) and a header (see
-# kc_scan_fuzz.c) of the default extent, 32, and zeros for RIP and the
+# IN, OUT, INS, OUTS (which objdump prints with their memory operands)
+# or memory access in them, as if it were the exiting one, with the code
+# that follows it (at most 256 bytes) and a header (see kc_scan_fuzz.c)
+# of the default extent, 32, and zeros for RIP and the
 # registers, which puts every register in one page, as one mapped device
 # would be.
 set -euo pipefail

@@ -10,15 +10,15 @@
  * set of instructions the executor supports, and anything else ends the
  * scan.
  *
- * I/O candidates are IN and OUT, and, in a block that starts with an
- * MMIO access, every memory access through the same base register or to
- * the same page, as far as the registers at this exit tell: the
- * index/data pairs and register windows that drivers program through
- * one mapped pointer, or through two that a compiler derived from one
- * constant.  Whether an access really reaches a device is only known
- * when it runs (exec.c); the candidates only decide where a block ends,
- * so a block stored here and run at a later exit, with other register
- * values, is still run correctly.
+ * I/O candidates are IN, OUT, INS and OUTS, and, in a block that starts
+ * with an MMIO access, every memory access through the same base
+ * register or to the same page, as far as the registers at this exit
+ * tell: the index/data pairs and register windows that drivers program
+ * through one mapped pointer, or through two that a compiler derived
+ * from one constant.  Whether an access really reaches a device is only
+ * known when it runs (exec.c); the candidates only decide where a block
+ * ends, so a block stored here and run at a later exit, with other
+ * register values, is still run correctly.
  *
  * Nothing here touches a vCPU: a block is a function of the code bytes,
  * the registers at the exit (struct kc_code) and the extent, so that
@@ -126,12 +126,36 @@ static void kc_decode_rm(const struct insn *insn, struct kc_insn *k,
 	k->mem_use = use;
 }
 
+/*
+ * The size of port I/O opcode @op: a byte, or the operand size, of which
+ * REX.W (precedence over 66) still gives 32 bits: there is no 64-bit
+ * port I/O.
+ */
+static int kc_io_size(const struct insn *insn, u8 op)
+{
+	return (op & 1) ? min_t(int, insn->opnd_bytes, 4) : 1;
+}
+
 static int kc_decode_io(const struct insn *insn, u8 op, struct kc_insn *k)
 {
 	k->op = (op & 2) ? KC_OP_OUT : KC_OP_IN;
-	k->size = (op & 1) ? min_t(int, insn->opnd_bytes, 4) : 1;
+	k->size = kc_io_size(insn, op);
 	k->port_dx = op >= 0xec;
 	k->imm = (u8)insn->immediate.value;
+	return 0;
+}
+
+/*
+ * 6C-6F: INS to [RDI], OUTS from [RSI], port in DX.  Without a REP
+ * prefix, a segment override or an address-size prefix, which
+ * kc_prefixes_ok() refuses: one access, 64-bit addresses, base 0.
+ */
+static int kc_decode_string_io(const struct insn *insn, u8 op,
+			       struct kc_insn *k)
+{
+	k->op = (op & 2) ? KC_OP_OUTS : KC_OP_INS;
+	k->size = kc_io_size(insn, op);
+	k->port_dx = true;
 	return 0;
 }
 
@@ -326,6 +350,8 @@ static int kc_decode_op(const struct insn *insn, struct kc_insn *k)
 	}
 	if ((op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef))
 		return kc_decode_io(insn, op, k);
+	if (op >= 0x6c && op <= 0x6f)
+		return kc_decode_string_io(insn, op, k);
 	if (op == 0x0f)
 		return kc_decode_0f(insn, k);
 	if (op >= 0x80 && op <= 0x83 && op != 0x82)
@@ -360,9 +386,10 @@ static int kc_decode_insn(const struct insn *insn, struct kc_insn *k)
 	return -EOPNOTSUPP;
 }
 
+/* Port I/O: IN, OUT, INS or OUTS. */
 static bool kc_is_pio(const struct kc_insn *k)
 {
-	return k->op == KC_OP_IN || k->op == KC_OP_OUT;
+	return k->op == KC_OP_IN || k->op == KC_OP_OUT || kc_is_string_io(k);
 }
 
 static bool kc_is_io(const struct kc_insn *k)
@@ -405,6 +432,13 @@ static void kc_scan_write(struct kc_scan_regs *r, const struct kc_insn *k,
 	case KC_OP_IN:
 		r->known &= ~BIT(VCPU_REGS_RAX);
 		return;
+	/* They move by their size, up or down by RFLAGS.DF: not followed. */
+	case KC_OP_INS:
+		r->known &= ~BIT(VCPU_REGS_RDI);
+		return;
+	case KC_OP_OUTS:
+		r->known &= ~BIT(VCPU_REGS_RSI);
+		return;
 	case KC_OP_NOP:
 	case KC_OP_JCC:
 	case KC_OP_OUT:
@@ -434,7 +468,7 @@ static void kc_scan_write(struct kc_scan_regs *r, const struct kc_insn *k,
 }
 
 /*
- * Mark the I/O candidates among @n instructions: IN and OUT, and if the
+ * Mark the I/O candidates among @n instructions: port I/O, and if the
  * first instruction is a memory access, every access through its base
  * register or, by the registers of @code, to its page.  Returns false if
  * the first instruction is neither.
@@ -524,7 +558,12 @@ static unsigned int kc_check_jumps(const struct kc_insn *insns,
 	return n;
 }
 
-/* Whether @k reads arithmetic flags, or may leave earlier ones in place. */
+/*
+ * Whether @k reads arithmetic flags, or may leave earlier ones in place.
+ * INS and OUTS read DF, which is not one of them: no instruction of a
+ * block writes DF (alu.c sets the six arithmetic flags only), so it is
+ * the vCPU's throughout the block, whatever flags_live says.
+ */
 static bool kc_reads_flags(const struct kc_insn *k)
 {
 	switch (k->op) {
@@ -595,6 +634,10 @@ static u16 kc_regs_used(const struct kc_insn *k)
 		if (k->port_dx)
 			regs |= BIT(VCPU_REGS_RDX);
 		return regs;
+	case KC_OP_INS:
+		return regs | BIT(VCPU_REGS_RDX) | BIT(VCPU_REGS_RDI);
+	case KC_OP_OUTS:
+		return regs | BIT(VCPU_REGS_RDX) | BIT(VCPU_REGS_RSI);
 	case KC_OP_SHIFT:
 		if (k->has_src)		/* the count is in CL */
 			regs |= BIT(VCPU_REGS_RCX);
@@ -640,7 +683,7 @@ static struct kc_block *kc_block_alloc(const struct kc_insn *insns,
  * not support, at a forward jump's impossible target, or at the end of
  * the code read.  The block runs from the exiting instruction through the
  * last I/O candidate found.  Returns NULL if the exiting instruction is
- * neither an IN or OUT nor a memory access, or memory runs out.
+ * neither port I/O nor a memory access, or memory runs out.
  */
 struct kc_block *kc_scan(const struct kc_code *code, unsigned int extent)
 {
