@@ -538,14 +538,19 @@ static int kc_exec_mem_io(struct kvm_vcpu *vcpu, struct kc_state *s,
 /*
  * Whether @k, the block's first instruction, is the port I/O that exited:
  * the code read may not be what the CPU ran, if another vCPU rewrote it
- * meanwhile.  The MMIO access is checked in kc_access(), as KVM does.
+ * meanwhile.  A string exit must be INS or OUTS (REP forms never decode)
+ * and any other one IN or OUT.  The MMIO access is checked in
+ * kc_access(), as KVM does.
  */
 static bool kc_is_exiting_pio(const struct kc_state *s,
 			      const struct kc_insn *k,
 			      const struct kc_code *code)
 {
-	return (k->op == KC_OP_IN) == code->exit_in &&
-	       k->size == code->exit_size && kc_port(s, k) == code->port;
+	bool in = k->op == KC_OP_IN || k->op == KC_OP_INS;
+
+	return kc_is_string_io(k) == code->exit_string &&
+	       in == code->exit_in && k->size == code->exit_size &&
+	       kc_port(s, k) == code->port;
 }
 
 /*
@@ -557,7 +562,6 @@ static bool kc_exec_first(const struct kc_block *blk,
 			  unsigned int *first)
 {
 	bool mmio_exit = code->exit_gpa != INVALID_GPA;
-	u8 op = blk->insns[0].op;
 	unsigned int i, off = 0;
 
 	if (code->start) {
@@ -570,7 +574,7 @@ static bool kc_exec_first(const struct kc_block *blk,
 	/* The block must start with the kind of access that exited. */
 	*first = 0;
 	if (mmio_exit)
-		return op != KC_OP_IN && op != KC_OP_OUT;
+		return blk->insns[0].mem_use != KC_MEM_NONE;
 	return kc_is_exiting_pio(s, &blk->insns[0], code);
 }
 

@@ -12,6 +12,9 @@
  * byte for byte with the guest's code at this exit, so stale code never
  * runs.
  *
+ * Blocks start at IN, OUT, INS or OUTS exits (not at REP INS or REP
+ * OUTS, which KVM emulates) and at MMIO exits.
+ *
  * A block that reaches an IN or OUT only userspace takes exits to
  * userspace for it, as the guest's own exit would have, and when
  * userspace re-enters, KVM completes the access and offers the rest of
@@ -293,12 +296,18 @@ static bool kc_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 	kc_stat_inc(vm, string ? KC_STAT_STRING_PIO_EXITS : KC_STAT_PIO_EXITS);
 
 	mode = kc_vm_mode(vm);
-	if (mode == KC_MODE_OFF || string)
+	if (mode == KC_MODE_OFF)
 		return false;
+	/*
+	 * An INS or OUTS exit, REP forms included: the block's first
+	 * instruction must be a non-REP INS or OUTS (kc_exec()), so REP
+	 * forms, which kc_scan() never decodes, are left to KVM.
+	 */
 	code.exit_gpa = INVALID_GPA;
 	code.port = port;
 	code.exit_size = size;
 	code.exit_in = in;
+	code.exit_string = string;
 	return kc_coalesce(vm, vcpu, mode, &code, ret);
 }
 
@@ -361,6 +370,7 @@ static bool kc_pio_done(struct kvm_vcpu *vcpu, u64 cookie, int *ret)
 		return false;
 
 	code.exit_gpa = INVALID_GPA;
+	code.exit_string = false;
 	code.start = resume;
 	if (!kc_resume_code(vcpu, blk, &code)) {
 		kc_block_put(blk);

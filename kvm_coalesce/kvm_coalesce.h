@@ -205,8 +205,9 @@ struct kc_code {
 	gpa_t gpa;
 	gpa_t exit_gpa;		/* MMIO exit: the access's; else INVALID_GPA */
 	u16 port;		/* port I/O exit: the port, */
-	u8 exit_size;		/* ... the access size */
-	bool exit_in;		/* ... and direction */
+	u8 exit_size;		/* ... the access size, */
+	bool exit_in;		/* ... direction */
+	bool exit_string;	/* ... and whether INS/OUTS */
 	u16 start;		/* offset to run the block from: 0 at an exit */
 	struct kc_user_pio user_pio;	/* set by kc_exec() */
 	const void *bus;	/* the exit's bus, for user_io.c */
