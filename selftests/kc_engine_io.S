@@ -85,6 +85,58 @@ kc_jumps:
 	nop
 2:	ret
 
+	/*
+	 * The block starts at the exiting OUTSB; OUTSW, OUTSD with REX.W
+	 * (32 bits), the IMR written and read back by INSB, OUTSB: nine
+	 * instructions, six accesses.  The result tells where RSI and RDI
+	 * ended, relative to @buf.
+	 */
+	.globl kc_string_io, kc_string_io_down
+kc_string_io:
+	mov	%rdi, %r8		/* buf */
+	mov	%esi, %eax		/* seed */
+	mov	%rdi, %rsi
+	lea	8(%rdi), %rdi
+	mov	$KC_ZONE_PORT, %edx
+	outsb				/* the exit: buf[0] */
+	add	$1, %eax
+	outsw
+	rex.W outsl
+	mov	$0x21, %dx
+	out	%al, %dx		/* IMR = seed + 1 */
+	insb				/* buf[8] = IMR */
+	mov	$KC_ZONE_PORT, %dx
+	outsb
+	sub	%r8, %rsi
+	sub	%r8, %rdi
+	movzbl	%sil, %eax
+	shl	$8, %edi
+	or	%edi, %eax
+	movzwl	%ax, %eax
+	ret
+
+	/* kc_string_io() with RFLAGS.DF set: the strings go down. */
+kc_string_io_down:
+	std
+	call	kc_string_io
+	cld
+	ret
+
+	/*
+	 * OUT, the exit; INSB from a port only userspace takes to @bad,
+	 * unmapped: the block stops before it, without reading the port,
+	 * and the CPU takes the page fault, whose handler skips it; OUT.
+	 */
+	.globl kc_string_fault, kc_string_fault_ins
+kc_string_fault:
+	mov	%esi, %eax
+	mov	$KC_USER_PORT2, %edx
+	out	%al, $KC_ZONE_PORT
+kc_string_fault_ins:
+	insb
+	out	%al, $KC_ZONE_PORT
+	ret
+
 	.globl kc_pic_init
 kc_pic_init:
 	mov	$0x11, %al		/* ICW1: edge, cascade, ICW4 */

@@ -37,6 +37,22 @@ u32 kc_user_mix(u32 seed);
 u32 kc_jumps(u32 seed);
 
 /*
+ * A block from an OUTSB exit: OUTSB, OUTSW, OUTSD from @buf to
+ * KC_ZONE_PORT, @seed + 1 to the master 8259's IMR and INSB of it to
+ * @buf[8], OUTSB.  Returns where RSI (low byte) and RDI (next byte)
+ * ended, relative to @buf.  kc_string_io_down() runs it with RFLAGS.DF
+ * set.
+ */
+u32 kc_string_io(u8 *buf, u32 seed);
+u32 kc_string_io_down(u8 *buf, u32 seed);
+/*
+ * OUT @seed to KC_ZONE_PORT (the exit), INSB from KC_USER_PORT2 to @bad,
+ * which must fault (at kc_string_fault_ins, one byte), OUT.
+ */
+void kc_string_fault(u8 *bad, u32 seed);
+extern char kc_string_fault_ins[];
+
+/*
  * Unmask IRQ3 at the master 8259, then two OUTs to KC_ZONE_PORT; the
  * first of them is at kc_unmask_next, where a pending IRQ3 is taken.
  */

@@ -8,13 +8,19 @@
  * singular access twice, Figure 8 again after the guest rewrote one of
  * its instructions, with the extent changed to 2 and back at run time,
  * a write and read-back of the in-kernel PIC's IMR, a block whose
- * second access goes to a userspace device, and a block with a forward
- * jump inside it and one past its end, taken or not.
+ * second access goes to a userspace device, a block with a forward
+ * jump inside it and one past its end, taken or not, a block of string
+ * I/O (OUTS from guest memory to the zone, INS from the PIC's IMR to
+ * guest memory) that starts at an OUTSB exit, with RFLAGS.DF clear and
+ * then set, and a block that stops before an INS from a userspace port
+ * whose destination is not mapped: KVM then exits to userspace for the
+ * port and injects the page fault.
  *
  * For every mode, the exits KVM counts per stage must be exactly those
  * the mode's flow chart gives, and everything the guest or userspace
  * can see must equal mode=off: the routines' results, each access in the
- * coalesced zone's ring, each exit to userspace, the final registers.
+ * coalesced zone's ring, each exit to userspace, the page fault, the
+ * memory the strings read and wrote, the final registers.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,26 +45,63 @@ enum stage {
 	ST_USER,			/* userspace device read in a block */
 	ST_USER_MIX,			/* three userspace accesses in one */
 	ST_JUMP_A, ST_JUMP_B, ST_JUMP_C, /* jumps inside and out of a block */
+	ST_STRING_UP, ST_STRING_DOWN,	/* INS and OUTS, DF clear, then set */
+	ST_STRING_FAULT,		/* INS to an unmapped page */
 	NR_STAGES,
 };
 
-/* Exits KVM counts per stage, besides the stage's ucall. */
+/*
+ * Exits KVM counts per stage, besides the stage's ucall.  STRING_FAULT:
+ * the block stops before the INS, which exits again and is left to KVM,
+ * which exits to userspace for the port, then injects the page fault;
+ * then the last OUT exits.
+ */
 static const int expected_exits[NR_MODES][NR_STAGES] = {
-	/*             A  B  SA SB C  D  E  F  PIC USER MIX JA JB JC */
-	[M_OFF]     = { 0, 4, 4, 1, 1, 4, 4, 4, 4, 2, 3,  6,  3, 3, 2 },
-	[M_SCAN]    = { 0, 1, 1, 1, 1, 2, 1, 3, 1, 1, 1,  1,  1, 1, 1 },
-	[M_CONFIRM] = { 0, 4, 1, 1, 1, 2, 1, 4, 2, 2, 3,  6,  3, 1, 1 },
-	[M_ADDR]    = { 0, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1,  1,  1, 1, 1 },
+	/*             A  B  SA SB C  D  E  F  PIC USER MIX JA JB JC SU SD SF */
+	[M_OFF]     = { 0, 4, 4, 1, 1, 4, 4, 4, 4, 2, 3,  6,  3, 3, 2, 6, 6, 3 },
+	[M_SCAN]    = { 0, 1, 1, 1, 1, 2, 1, 3, 1, 1, 1,  1,  1, 1, 1, 1, 1, 3 },
+	[M_CONFIRM] = { 0, 4, 1, 1, 1, 2, 1, 4, 2, 2, 3,  6,  3, 1, 1, 6, 1, 3 },
+	[M_ADDR]    = { 0, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1,  1,  1, 1, 1, 1, 1, 3 },
 };
 
 #define USER_IN_VALUE	0x5a
 #define MAX_RING	64
 #define MAX_USER_EXITS	4
 
+/* The zone: the 8-bit OUTs, and the OUTSW and OUTSD of the strings. */
+#define ZONE_SIZE	4
+
+/* The strings' memory; the blocks work at its offsets UP and DOWN. */
+#define STRING_BUF_LEN	64
+#define STRING_UP	16
+#define STRING_DOWN	40
+#define STRING_SEED_UP	0x31
+#define STRING_SEED_DOWN 0x52
+#define STRING_BAD_GVA	0xd0000000ul	/* never mapped */
+#define PF_ERR_WRITE	0x2		/* not present, write, supervisor */
+
 static u32 results[NR_STAGES];
+static u8 string_buf[STRING_BUF_LEN];
+static u64 fault_cr2, fault_rip, fault_err;
+static int nr_faults;
+
+/* The INS of kc_string_fault(): record the fault, skip the INSB. */
+static void guest_page_fault(struct ex_regs *regs)
+{
+	u64 cr2;
+
+	asm volatile("mov %%cr2, %0" : "=r"(cr2));
+	fault_cr2 = cr2;
+	fault_rip = regs->rip;
+	fault_err = regs->error_code;
+	nr_faults++;
+	regs->rip += 1;
+}
 
 static void guest_code(void)
 {
+	int i;
+
 	GUEST_SYNC(ST_START);
 	results[ST_FIG8_A] = kc_fig8(0x11);
 	GUEST_SYNC(ST_FIG8_A);
@@ -91,6 +134,17 @@ static void guest_code(void)
 	GUEST_SYNC(ST_JUMP_B);
 	results[ST_JUMP_C] = kc_jumps(0x50);
 	GUEST_SYNC(ST_JUMP_C);
+	for (i = 0; i < STRING_BUF_LEN; i++)
+		string_buf[i] = 0x80 + i;
+	results[ST_STRING_UP] = kc_string_io(&string_buf[STRING_UP],
+					     STRING_SEED_UP);
+	GUEST_SYNC(ST_STRING_UP);
+	results[ST_STRING_DOWN] = kc_string_io_down(&string_buf[STRING_DOWN],
+						    STRING_SEED_DOWN);
+	GUEST_SYNC(ST_STRING_DOWN);
+	kc_string_fault((u8 *)STRING_BAD_GVA, 0x63);
+	results[ST_STRING_FAULT] = nr_faults;
+	GUEST_SYNC(ST_STRING_FAULT);
 	GUEST_DONE();
 }
 
@@ -107,6 +161,8 @@ struct run_obs {
 	struct stage_obs stage[NR_STAGES];
 	u32 results[NR_STAGES];
 	struct kvm_regs regs;
+	u8 string_buf[STRING_BUF_LEN];
+	u64 fault_cr2, fault_rip, fault_err;
 };
 
 static void take_ring(struct kvm_vcpu *vcpu, struct stage_obs *st)
@@ -166,7 +222,8 @@ static void run_mode(int mode, struct run_obs *obs)
 	TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[mode]), 0);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	kvm_vm_register_coalesced_io(vm, KC_ZONE_PORT, 1, true);
+	vm_install_exception_handler(vm, PF_VECTOR, guest_page_fault);
+	kvm_vm_register_coalesced_io(vm, KC_ZONE_PORT, ZONE_SIZE, true);
 
 	for (stage = ST_START; stage < NR_STAGES; stage++) {
 		struct stage_obs *st = &obs->stage[stage];
@@ -189,6 +246,14 @@ static void run_mode(int mode, struct run_obs *obs)
 	vcpu_regs_get(vcpu, &obs->regs);
 	sync_global_from_guest(vm, results);
 	memcpy(obs->results, results, sizeof(results));
+	sync_global_from_guest(vm, string_buf);
+	memcpy(obs->string_buf, string_buf, sizeof(string_buf));
+	sync_global_from_guest(vm, fault_cr2);
+	sync_global_from_guest(vm, fault_rip);
+	sync_global_from_guest(vm, fault_err);
+	obs->fault_cr2 = fault_cr2;
+	obs->fault_rip = fault_rip;
+	obs->fault_err = fault_err;
 	kvm_vm_free(vm);
 }
 
@@ -235,6 +300,60 @@ static void check_same(int mode, const struct run_obs *off,
 	}
 	TEST_ASSERT(!memcmp(&off->regs, &obs->regs, sizeof(off->regs)),
 		    "mode %s: final registers differ", kc_mode_names[mode]);
+	for (i = 0; i < STRING_BUF_LEN; i++)
+		TEST_ASSERT(off->string_buf[i] == obs->string_buf[i],
+			    "mode %s: string_buf[%d] 0x%x, off: 0x%x",
+			    kc_mode_names[mode], i, obs->string_buf[i],
+			    off->string_buf[i]);
+	TEST_ASSERT(obs->fault_cr2 == off->fault_cr2 &&
+		    obs->fault_rip == off->fault_rip &&
+		    obs->fault_err == off->fault_err,
+		    "mode %s: page fault CR2 0x%lx RIP 0x%lx error 0x%lx, off: 0x%lx 0x%lx 0x%lx",
+		    kc_mode_names[mode], obs->fault_cr2, obs->fault_rip,
+		    obs->fault_err, off->fault_cr2, off->fault_rip,
+		    off->fault_err);
+}
+
+/* A zone entry of @len bytes, of @data (little-endian), at KC_ZONE_PORT. */
+static void check_zone_entry(int stage, int i,
+			     const struct kvm_coalesced_mmio *e, u32 len,
+			     const u8 *data)
+{
+	TEST_ASSERT(e->phys_addr == KC_ZONE_PORT && e->len == len && e->pio &&
+		    !memcmp(e->data, data, len),
+		    "off, stage %d, ring entry %d: port 0x%llx, %u bytes, first 0x%x",
+		    stage, i, e->phys_addr, e->len, e->data[0]);
+}
+
+/*
+ * What kc_string_io() at @p of @buf (as initialised) did with @seed,
+ * going up or (@down) down: its ring entries and what it wrote, the IMR.
+ */
+static void check_string_off(const struct run_obs *off, int stage, int p,
+			     u8 seed, bool down)
+{
+	static const u32 len[4] = { 1, 2, 4, 1 };
+	const struct stage_obs *st = &off->stage[stage];
+	int from[4], i, rsi, rdi;
+
+	/* Where each OUTS reads: RSI moves by each size, up or down. */
+	from[0] = p;
+	from[1] = down ? p - 1 : p + 1;
+	from[2] = down ? p - 3 : p + 3;
+	from[3] = down ? p - 7 : p + 7;
+	rsi = down ? -8 : 8;
+	rdi = down ? 7 : 9;
+	TEST_ASSERT_EQ(off->results[stage], ((rdi & 0xff) << 8) | (rsi & 0xff));
+	TEST_ASSERT_EQ(st->nr_ring, 4);
+	for (i = 0; i < 4; i++) {
+		u8 want[4];
+		u32 j;
+
+		for (j = 0; j < len[i]; j++)
+			want[j] = 0x80 + from[i] + j;
+		check_zone_entry(stage, i, &st->ring[i], len[i], want);
+	}
+	TEST_ASSERT_EQ(off->string_buf[p + 8], (u8)(seed + 1));
 }
 
 /* What kc_fig8() computes, and writes to the ring, with ADD imm @add. */
@@ -296,6 +415,25 @@ static void check_off(const struct run_obs *off)
 	TEST_ASSERT_EQ(off->stage[ST_JUMP_A].nr_ring, 3);
 	TEST_ASSERT_EQ(off->stage[ST_JUMP_B].ring[1].data[0], 0x14);
 	TEST_ASSERT_EQ(off->stage[ST_JUMP_C].nr_ring, 2);
+
+	check_string_off(off, ST_STRING_UP, STRING_UP, STRING_SEED_UP, false);
+	check_string_off(off, ST_STRING_DOWN, STRING_DOWN, STRING_SEED_DOWN,
+			 true);
+	for (i = 0; i < STRING_BUF_LEN; i++) {
+		if (i != STRING_UP + 8 && i != STRING_DOWN + 8)
+			TEST_ASSERT_EQ(off->string_buf[i], 0x80 + i);
+	}
+	TEST_ASSERT_EQ(off->results[ST_STRING_FAULT], 1);
+	TEST_ASSERT_EQ(off->fault_cr2, STRING_BAD_GVA);
+	TEST_ASSERT_EQ(off->fault_rip, (u64)kc_string_fault_ins);
+	TEST_ASSERT_EQ(off->fault_err, PF_ERR_WRITE);
+	st = &off->stage[ST_STRING_FAULT];
+	TEST_ASSERT_EQ(st->nr_ring, 2);
+	TEST_ASSERT_EQ(st->nr_user, 1);
+	TEST_ASSERT(st->user[0].in && st->user[0].port == KC_USER_PORT2 &&
+		    st->user[0].rip == (u64)kc_string_fault_ins,
+		    "off: the INS's exit to userspace: port 0x%x, RIP 0x%lx",
+		    st->user[0].port, st->user[0].rip);
 }
 
 /* The counters' growth during @stage. */
@@ -312,7 +450,9 @@ static void check_scan_counters(const struct run_obs *obs)
 		[ST_FIG8_A] = 1, [ST_FIG8_B] = 1, [ST_FIG8_C] = 1,
 		[ST_FIG8_D] = 1, [ST_FIG8_E] = 1, [ST_FIG8_F] = 1,
 		[ST_PIC] = 1, [ST_JUMP_A] = 1, [ST_JUMP_B] = 1, [ST_JUMP_C] = 1,
+		[ST_STRING_UP] = 1, [ST_STRING_DOWN] = 1,
 	};
+	struct kc_stats d;
 	int stage;
 
 	for (stage = ST_FIG8_A; stage < NR_STAGES; stage++)
@@ -345,6 +485,37 @@ static void check_scan_counters(const struct run_obs *obs)
 	TEST_ASSERT_EQ(stage_delta(obs, ST_USER_MIX).resumed, 3);
 	TEST_ASSERT_EQ(stage_delta(obs, ST_USER_MIX).io_coalesced, 2);
 	TEST_ASSERT_EQ(stage_delta(obs, ST_USER_MIX).insns, 4);
+	/*
+	 * The strings: one OUTSB exit runs the nine instructions and six
+	 * accesses, scanned first, then from the table.
+	 */
+	for (stage = ST_STRING_UP; stage <= ST_STRING_DOWN; stage++) {
+		d = stage_delta(obs, stage);
+		TEST_ASSERT(d.string_pio_exits == 1 && d.pio_exits == 1 &&
+			    d.handled == 1 && d.insns == 9 && d.io == 6 &&
+			    d.io_coalesced == 5 && d.stop_fault == 0 &&
+			    d.stop_user_io == 0,
+			    "scan, stage %d: string exits %lu, exits %lu, handled %lu, insns %lu, io %lu, coalesced %lu",
+			    stage, d.string_pio_exits, d.pio_exits, d.handled,
+			    d.insns, d.io, d.io_coalesced);
+	}
+	TEST_ASSERT_EQ(stage_delta(obs, ST_STRING_UP).scans, 1);
+	TEST_ASSERT_EQ(stage_delta(obs, ST_STRING_DOWN).scans, 0);
+	TEST_ASSERT_EQ(stage_delta(obs, ST_STRING_DOWN).table_hits, 1);
+	/*
+	 * The fault: the block runs its OUT and stops before the INS, for
+	 * the fault, before it tries the port (which would stop it for
+	 * userspace); the INS exits, its block cannot run and KVM does the
+	 * rest; the last OUT runs alone.  Declined: the INS and the ucall.
+	 */
+	d = stage_delta(obs, ST_STRING_FAULT);
+	TEST_ASSERT(d.stop_fault == 1 && d.stop_user_io == 0 &&
+		    d.user_pio == 0 && d.string_pio_exits == 1 &&
+		    d.declined == 2 && d.insns == 2 && d.io == 2 &&
+		    d.io_coalesced == 0,
+		    "scan, fault stage: stop_fault %lu, stop_user_io %lu, string exits %lu, declined %lu, insns %lu, io %lu",
+		    d.stop_fault, d.stop_user_io, d.string_pio_exits,
+		    d.declined, d.insns, d.io);
 }
 
 int main(int argc, char *argv[])
