@@ -24,6 +24,18 @@
  * register-only generator, and only when the share is not 0, so that
  * with 0 it makes exactly the blocks it made before.
  *
+ * Another share (dg_params.string_share) begin an INS or OUTS: OUTS of
+ * 8, 16 or 32 bits from the scratch buffer to the coalesced zone, INSB
+ * from an 8259's IMR or INSW from one of its port pairs (which reads 0)
+ * into the buffer, sometimes with a REX prefix (REX.W too, which keeps
+ * 32 bits), going up or down as the block's initial RFLAGS.DF says (STD
+ * and CLD are not executor instructions).  MOV instructions load DX
+ * with the port and RSI or RDI with an address in the buffer before it
+ * where the registers do not hold them; the first instruction gets them
+ * from the initial registers.  All of it is drawn from a stream of its
+ * own, so that a block in which no string I/O is begun is the block of
+ * before.
+ *
  * Along every path through the block the generator tracks what the
  * architecture leaves undefined, so that the CPU and the executor can
  * only differ through a bug: which arithmetic flags are defined (AND,
@@ -162,6 +174,9 @@ struct dg_gen {
 	bool io_dx;
 	bool want_io;
 	int hot;			/* scratch offset many accesses go near */
+	struct dg_rng srng;		/* the draws of string I/O */
+	struct dg_port str;		/* an INS or OUTS waiting for registers */
+	bool want_string;
 };
 
 /* A register operand: AH-BH are 0-3 with hi8. */
@@ -1089,6 +1104,119 @@ static void dg_address_registers(struct dg_gen *g)
 	g->hot = dg_below(r, DG_SCRATCH_SIZE - 32);
 }
 
+/* ---- string I/O ---- */
+
+/*
+ * OUTS from the buffer to the zone, of 8, 16 or 32 bits; INSB from an
+ * 8259's IMR, or INSW from one of its port pairs, which reads 0.  (The
+ * 8259 takes no 32-bit access, which would go to userspace.)
+ */
+static struct dg_port dg_pick_string_port(struct dg_rng *r)
+{
+	static const u16 pairs[] = { 0x20, 0xa0, 0x4d0 };
+	struct dg_port p = { .size = 1 };
+
+	if (dg_chance(r, 60)) {
+		if (dg_chance(r, 50))
+			p.size = dg_chance(r, 50) ? 2 : 4;
+		p.port = DG_ZONE_PORT + dg_below(r, DG_ZONE_SIZE - p.size + 1);
+		return p;
+	}
+	p.in = true;
+	if (dg_chance(r, 15)) {
+		p.size = 2;
+		p.port = pairs[dg_below(r, ARRAY_SIZE(pairs))];
+		return p;
+	}
+	p.port = dg_chance(r, 50) ? 0x21 : 0xa1;
+	return p;
+}
+
+/* Whether @reg holds a buffer address an access of @size may start at. */
+static bool dg_holds_target(const struct dg_gen *g, struct dg_reg reg,
+			    int size)
+{
+	u64 v, t;
+
+	if (!dg_val_get(&g->st, reg, 8, &v))
+		return false;
+	t = v - g->params->scratch;
+	return t < DG_SCRATCH_SIZE && dg_target_ok((int)t, size);
+}
+
+/*
+ * INS or OUTS g->str, or the MOV that loads DX with its port or RSI/RDI
+ * with a buffer address, if the register does not hold it: then it
+ * returns false, the string I/O is still to come.  The first instruction
+ * gets them from the initial registers.
+ */
+static bool dg_string_step(struct dg_gen *g)
+{
+	struct dg_port p = g->str;
+	struct dg_reg rdx = { .num = RDX }, ptr = { .num = p.in ? RDI : RSI };
+	struct dg_rng *r = &g->rng;
+	bool rex_w;
+	u64 v;
+
+	if (g->st.dx != p.port) {
+		v = (dg_value(r) & ~0xffffull) | p.port;
+		if (g->idx) {
+			while (!dg_mov_imm(g, 2 << dg_below(r, 3), rdx, v))
+				g->in->len = 0;
+			return false;
+		}
+		g->blk->gpr[RDX] = (g->blk->gpr[RDX] & ~0xffffull) | p.port;
+		g->st.dx = p.port;
+		g->st.val[RDX] = g->blk->gpr[RDX];
+	}
+	if (!dg_holds_target(g, ptr, p.size)) {
+		v = g->params->scratch + dg_pick_target(g, p.size);
+		if (g->idx) {
+			dg_mov_imm(g, dg_chance(r, 50) ? 4 : 8, ptr, v);
+			return false;
+		}
+		g->blk->gpr[ptr.num] = v;
+		g->st.val[ptr.num] = v;
+	}
+
+	/* REX.W keeps 32 bits; it would make 66 INSW/OUTSW 32-bit. */
+	rex_w = p.size != 2 && dg_chance(r, 20);
+	if (p.size == 2 || (rex_w && p.size == 4 && dg_chance(r, 30)))
+		dg_byte(g, 0x66);
+	if (rex_w || dg_chance(r, 5))
+		dg_byte(g, 0x40 | (rex_w ? 8 : 0) | dg_below(r, 8));
+	dg_byte(g, (p.in ? 0x6c : 0x6e) | (p.size > 1));
+	g->in->kind = DG_STRING;
+	/* RSI or RDI moves by the size: DF is the block's throughout. */
+	if (g->blk->rflags & DG_DF)
+		g->st.val[ptr.num] -= p.size;
+	else
+		g->st.val[ptr.num] += p.size;
+	return true;
+}
+
+/*
+ * Whether the instruction at g->idx begins or goes on with string I/O,
+ * and then it, from the string stream.
+ */
+static bool dg_string(struct dg_gen *g)
+{
+	struct dg_rng main = g->rng;
+
+	if (!g->want_string && (!g->params->string_share ||
+				!dg_chance(&g->srng, g->params->string_share)))
+		return false;
+	g->rng = g->srng;
+	if (!g->want_string)
+		g->str = dg_pick_string_port(&g->rng);
+	g->want_string = !dg_string_step(g);
+	g->srng = g->rng;
+	g->rng = main;
+	return true;
+}
+
+/* ---- blocks ---- */
+
 /* The instruction at g->idx, other than the first and the last. */
 static void dg_body_insn(struct dg_gen *g)
 {
@@ -1103,6 +1231,8 @@ static void dg_body_insn(struct dg_gen *g)
 			g->want_io = !dg_io(g, g->io, g->io_dx);
 			return;
 		}
+		if (dg_string(g))
+			return;
 		if (g->params->mem_share &&
 		    dg_chance(&g->rng, g->params->mem_share)) {
 			done = dg_mem_insn(g);
@@ -1227,6 +1357,7 @@ static void dg_try(struct dg_gen *g, struct dg_block *blk, int nr_body)
 		g->pending[i] = dead;
 
 	g->want_io = false;
+	g->want_string = false;
 	g->last = nr_body + 1;
 	blk->nr_insns = nr_body + 2;
 	for (g->idx = 0; g->idx <= g->last; g->idx++) {
@@ -1236,7 +1367,8 @@ static void dg_try(struct dg_gen *g, struct dg_block *blk, int nr_body)
 			g->st = (struct dg_state){ .cl = -1, .dx = -1,
 						   .defined = DG_ARITH };
 		if (g->idx == 0) {
-			dg_new_io(g);
+			if (!dg_string(g))
+				dg_new_io(g);
 		} else if (g->idx == g->last) {
 			blk->rflags_defined = ~DG_ARITH | g->st.defined;
 			dg_end(g);
@@ -1272,6 +1404,8 @@ void dg_generate(u64 seed, u64 index, const struct dg_params *p,
 		 struct dg_block *blk)
 {
 	struct dg_gen g = { .rng.s = seed ^ (index * 0xd1b54a32d192ed03ull),
+			    .srng.s = seed ^ 0x5851f42d4c957f2dull ^
+				      (index * 0xe7037ed1a0b428dbull),
 			    .params = p };
 	int nr_body;
 

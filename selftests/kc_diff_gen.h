@@ -6,8 +6,9 @@
  * executor supports, with more I/O and forward jumps between them, and
  * ends with an OUT to a port no in-kernel device takes, which exits to
  * userspace.  A share of the instructions have a memory operand whose
- * address lands in a scratch buffer of guest RAM.  The generator is a
- * pure function of (seed, index, struct dg_params).
+ * address lands in a scratch buffer of guest RAM, and another share are
+ * INS or OUTS between that buffer and an in-kernel device.  The
+ * generator is a pure function of (seed, index, struct dg_params).
  */
 #ifndef KC_DIFF_GEN_H
 #define KC_DIFF_GEN_H
@@ -40,6 +41,8 @@
 
 /* Percentage of memory-operand instructions by default; 0: none. */
 #define DG_DEFAULT_MEM_SHARE	20
+/* Percentage of instructions that begin an INS or OUTS by default. */
+#define DG_DEFAULT_STRING_SHARE	6
 
 /* Where the block and the scratch buffer are in the guest, and the mix. */
 struct dg_params {
@@ -51,6 +54,15 @@ struct dg_params {
 	 * register-only blocks it made before memory operands existed.
 	 */
 	unsigned int mem_share;
+	/*
+	 * Percentage of instructions (the first included, not the last)
+	 * that begin an INS or OUTS: from or to the scratch buffer, with
+	 * the instructions that load DX and RSI or RDI before it where
+	 * needed.  Drawn from a stream of its own: a block in which none
+	 * is begun is the block the generator made before them, and with
+	 * 0 every block is.
+	 */
+	unsigned int string_share;
 };
 
 enum dg_kind {
@@ -58,6 +70,7 @@ enum dg_kind {
 	DG_IO,		/* IN or OUT to an in-kernel device */
 	DG_JUMP,	/* forward JMP or Jcc inside the block */
 	DG_MEM,		/* with a memory operand (LEA too) */
+	DG_STRING,	/* INS or OUTS to an in-kernel device: I/O too */
 	DG_END,		/* the OUT to DG_USER_PORT */
 };
 

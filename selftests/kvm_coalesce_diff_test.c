@@ -14,12 +14,12 @@
  * addr scan it, confirm runs only the exiting instruction and leaves the
  * rest to the CPU), the second runs it from the table (scan compares the
  * hash, addr only the code, confirm runs it whole).  The blocks' memory
- * operands all address a scratch buffer of guest RAM, which every run
- * starts with the block's initial contents.  After each run, compared
- * with the reference: the 16 GPRs, RIP, the RFLAGS bits the instructions
- * define, the coalesced ring (port, size, data, in order), the state of
- * both 8259s, which the blocks write and read, and the whole scratch
- * buffer.
+ * operands, and their INS and OUTS, all address a scratch buffer of
+ * guest RAM, which every run starts with the block's initial contents.
+ * After each run, compared with the reference: the 16 GPRs, RIP, the
+ * RFLAGS bits the instructions define, the coalesced ring (port, size,
+ * data, in order), the state of both 8259s, which the blocks write and
+ * read, and the whole scratch buffer.
  *
  * From the reference's paths, the module's counters in each mode must
  * be exactly what executing every block in the module gives (blocks,
@@ -27,8 +27,9 @@
  * declining the blocks.
  *
  * Usage: kvm_coalesce_diff_test [-s SEED|random] [-n BLOCKS] [-f FIRST]
- * [-m MEM%] (or KC_DIFF_SEED, KC_DIFF_BLOCKS, KC_DIFF_MEM); -m 0 makes
- * the register-only blocks of before memory operands.
+ * [-m MEM%] [-S STRING%] (or KC_DIFF_SEED, KC_DIFF_BLOCKS, KC_DIFF_MEM,
+ * KC_DIFF_STRING); -m 0 -S 0 makes the register-only blocks of before
+ * memory operands, -S 0 the blocks of before string I/O.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -85,14 +86,17 @@ struct dt_obs {
 	int nr_steps;
 	int path[DG_MAX_INSNS];
 	int nr_io;
+	int nr_string;
 	int nr_mem;
 };
 
 /* The reference's paths, summed over all blocks. */
 struct dt_totals {
 	u64 blocks;
+	u64 first_string;	/* blocks that start with INS or OUTS */
 	u64 steps;	/* instructions before the final OUT */
-	u64 io;		/* ... of which IN or OUT */
+	u64 io;		/* ... of which IN, OUT, INS or OUTS */
+	u64 string;	/* ... of which INS or OUTS */
 	u64 mem;	/* ... with a memory operand or LEA */
 };
 
@@ -217,16 +221,30 @@ static void dt_trace(struct dt_vm *v, const struct dg_block *blk,
 			break;
 		TEST_ASSERT(obs->nr_steps < DG_MAX_INSNS, "Path too long");
 		obs->path[obs->nr_steps++] = at;
-		obs->nr_io += blk->insn[at].kind == DG_IO;
+		obs->nr_io += blk->insn[at].kind == DG_IO ||
+			      blk->insn[at].kind == DG_STRING;
+		obs->nr_string += blk->insn[at].kind == DG_STRING;
 		obs->nr_mem += blk->insn[at].kind == DG_MEM;
+		/*
+		 * KVM emulates INS and OUTS, then writes RFLAGS without the
+		 * TF of single-stepping, which it keeps only at the RIP it
+		 * was asked at (__kvm_set_rflags()): ask again, here.
+		 */
+		if (blk->insn[at].kind == DG_STRING)
+			vcpu_guest_debug_set(v->vcpu, &debug);
 		at = dg_insn_at(blk, run->debug.arch.pc - start);
 		TEST_ASSERT(at > 0, "Step to 0x%llx, not an instruction of the block",
 			    run->debug.arch.pc);
 	}
-	/* A fault the generator did not foresee ends in a shutdown. */
+	/*
+	 * A fault the generator did not foresee ends in a shutdown, an
+	 * access no in-kernel device takes in an exit to userspace.
+	 */
 	TEST_ASSERT(blk->insn[at].kind == DG_END,
-		    "Stopped at instruction %d (exit %s), not at the final OUT",
-		    at, exit_reason_str(run->exit_reason));
+		    "Stopped at instruction %d (exit %s, port 0x%x, size %u), not at the final OUT",
+		    at, exit_reason_str(run->exit_reason),
+		    run->exit_reason == KVM_EXIT_IO ? run->io.port : 0,
+		    run->exit_reason == KVM_EXIT_IO ? run->io.size : 0);
 }
 
 /*
@@ -436,9 +454,9 @@ static void dt_report(u64 seed, u64 index, int run, int mode,
 	for (i = 0; i < ref->nr_steps; i++)
 		printf(" %d", ref->path[i]);
 	printf("\n# differences:\n%s", d->text);
-	printf("# replay: kvm_coalesce_diff_test -s %llu -f %llu -n 1 -m %u\n",
+	printf("# replay: kvm_coalesce_diff_test -s %llu -f %llu -n 1 -m %u -S %u\n",
 	       (unsigned long long)seed, (unsigned long long)index,
-	       p->mem_share);
+	       p->mem_share, p->string_share);
 	printf("# (the 8259 then starts as at VM creation, not as before the block)\n");
 }
 
@@ -457,13 +475,15 @@ static void dt_expect(int mode, const char *counter, u64 got, u64 want)
  * takes it), and that OUT, which the guest re-executes and the module
  * declines.  In confirm mode the first run is an exit per I/O
  * instruction, each run alone, and the second like scan's.  The
- * reference exits at each I/O instruction.
+ * reference exits at each I/O instruction.  INS and OUTS exits count as
+ * string_pio_exits, all others as pio_exits.
  */
 static void dt_check_counters(struct dt_vm *v, const struct dt_totals *t)
 {
 	struct kc_stats now = kc_stats(v->vm), s;
 	const u64 *after = (u64 *)&now, *before = (u64 *)&v->start;
 	u64 n = t->blocks, runs = DT_RUNS * n, *delta = (u64 *)&s;
+	u64 first_string = t->first_string, pio = t->io - t->string;
 	int m = v->mode;
 	size_t i;
 
@@ -474,7 +494,8 @@ static void dt_check_counters(struct dt_vm *v, const struct dt_totals *t)
 
 	switch (m) {
 	case M_OFF:
-		dt_expect(m, "pio_exits", s.pio_exits, t->io + n);
+		dt_expect(m, "pio_exits", s.pio_exits, pio + n);
+		dt_expect(m, "string_pio_exits", s.string_pio_exits, t->string);
 		dt_expect(m, "handled", s.handled, 0);
 		dt_expect(m, "insns", s.insns, 0);
 		return;
@@ -484,7 +505,10 @@ static void dt_check_counters(struct dt_vm *v, const struct dt_totals *t)
 		 * OUT exits and goes to userspace; second: one exit, and the
 		 * block exits to userspace for its final OUT itself.
 		 */
-		dt_expect(m, "pio_exits", s.pio_exits, t->io + n + n);
+		dt_expect(m, "pio_exits", s.pio_exits,
+			  pio + n + n - first_string);
+		dt_expect(m, "string_pio_exits", s.string_pio_exits,
+			  t->string + first_string);
 		dt_expect(m, "handled", s.handled, t->io + n);
 		dt_expect(m, "blocks", s.blocks, n);
 		dt_expect(m, "insns", s.insns, t->io + t->steps);
@@ -494,7 +518,10 @@ static void dt_check_counters(struct dt_vm *v, const struct dt_totals *t)
 		break;
 	default:
 		/* One exit per run: the block exits for its final OUT. */
-		dt_expect(m, "pio_exits", s.pio_exits, runs);
+		dt_expect(m, "pio_exits", s.pio_exits,
+			  runs - DT_RUNS * first_string);
+		dt_expect(m, "string_pio_exits", s.string_pio_exits,
+			  DT_RUNS * first_string);
 		dt_expect(m, "handled", s.handled, runs);
 		dt_expect(m, "blocks", s.blocks, runs);
 		dt_expect(m, "insns", s.insns, DT_RUNS * t->steps);
@@ -521,8 +548,10 @@ int main(int argc, char *argv[])
 	const char *env_seed = getenv("KC_DIFF_SEED");
 	const char *env_blocks = getenv("KC_DIFF_BLOCKS");
 	const char *env_mem = getenv("KC_DIFF_MEM");
+	const char *env_string = getenv("KC_DIFF_STRING");
 	struct dg_params params = { .scratch = DT_SCRATCH_GPA,
-				    .mem_share = DG_DEFAULT_MEM_SHARE };
+				    .mem_share = DG_DEFAULT_MEM_SHARE,
+				    .string_share = DG_DEFAULT_STRING_SHARE };
 	u64 seed = DT_DEFAULT_SEED, first = 0, nr = DT_DEFAULT_BLOCKS, i;
 	struct kvm_pic_state pic_before[2];
 	struct dt_obs ref, obs;
@@ -538,7 +567,9 @@ int main(int argc, char *argv[])
 		nr = strtoull(env_blocks, NULL, 0);
 	if (env_mem)
 		params.mem_share = strtoul(env_mem, NULL, 0);
-	while ((opt = getopt(argc, argv, "s:n:f:m:")) != -1) {
+	if (env_string)
+		params.string_share = strtoul(env_string, NULL, 0);
+	while ((opt = getopt(argc, argv, "s:n:f:m:S:")) != -1) {
 		switch (opt) {
 		case 's':
 			seed = kc_parse_seed(optarg);
@@ -552,14 +583,20 @@ int main(int argc, char *argv[])
 		case 'm':
 			params.mem_share = strtoul(optarg, NULL, 0);
 			break;
+		case 'S':
+			params.string_share = strtoul(optarg, NULL, 0);
+			break;
 		default:
-			printf("usage: %s [-s SEED|random] [-n BLOCKS] [-f FIRST] [-m MEM%%]\n",
+			printf("usage: %s [-s SEED|random] [-n BLOCKS] [-f FIRST]",
 			       argv[0]);
+			printf(" [-m MEM%%] [-S STRING%%]\n");
 			exit(KSFT_FAIL);
 		}
 	}
 	TEST_ASSERT(params.mem_share <= 100, "-m %u: not a percentage",
 		    params.mem_share);
+	TEST_ASSERT(params.string_share <= 100, "-S %u: not a percentage",
+		    params.string_share);
 
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_COALESCED_PIO));
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS);
@@ -567,9 +604,10 @@ int main(int argc, char *argv[])
 
 	ksft_print_header();
 	ksft_set_plan(NR_MODES);
-	printf("# seed %llu, blocks %llu-%llu, memory operands in %u%% of instructions\n",
+	printf("# seed %llu, blocks %llu-%llu, memory operands in %u%% of instructions,",
 	       (unsigned long long)seed, (unsigned long long)first,
 	       (unsigned long long)(first + nr - 1), params.mem_share);
+	printf(" string I/O begun in %u%%\n", params.string_share);
 	printf("# off (the reference) runs each block once, scan, confirm and addr %d times\n",
 	       DT_RUNS);
 
@@ -586,6 +624,8 @@ int main(int argc, char *argv[])
 		dt_run(&vms[M_OFF], &blk, i, true, &ref);
 		totals.steps += ref.nr_steps;
 		totals.io += ref.nr_io;
+		totals.string += ref.nr_string;
+		totals.first_string += blk.insn[0].kind == DG_STRING;
 		totals.mem += ref.nr_mem;
 		totals.blocks++;
 
@@ -608,8 +648,11 @@ int main(int argc, char *argv[])
 		}
 	}
 
-	printf("# reference: %llu instructions before the final OUTs, %llu in-kernel I/O,",
+	printf("# reference: %llu instructions before the final OUTs, %llu in-kernel I/O",
 	       (unsigned long long)totals.steps, (unsigned long long)totals.io);
+	printf(" (%llu INS or OUTS, %llu blocks starting with one),",
+	       (unsigned long long)totals.string,
+	       (unsigned long long)totals.first_string);
 	printf(" %llu with a memory operand or LEA\n",
 	       (unsigned long long)totals.mem);
 	for (mode = 0; mode < NR_MODES; mode++) {
