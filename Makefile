@@ -49,8 +49,9 @@ bench:
 	@scripts/bench-plot.sh
 
 # A real guest: exits and time of a Linux boot and workload (-icount).
+# Up to 15 boots if some hang (scripts/job-guest.sh): allow an hour.
 bench-guest:
-	@KC_ICOUNT=1 scripts/vm-run.sh guest && \
+	@KC_ICOUNT=1 KC_VM_TIMEOUT=$${KC_VM_TIMEOUT:-3600} scripts/vm-run.sh guest && \
 		grep -q '^KC-GUEST-PASS' "$${KC_BUILD:-build}/vm-guest/job.txt"
 
 # The decoder and scanner on arbitrary bytes, against the executor's
