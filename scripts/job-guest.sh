@@ -34,6 +34,9 @@ limit=$(sed -n 's/.*kc\.guest_timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
 limit=${limit:-10}
 retries=$(sed -n 's/.*kc\.retries=\([0-9]*\).*/\1/p' /proc/cmdline)
 retries=${retries:-2}
+# The guest kernel's own options: nokaslr, so that the addresses of a
+# hang's registers and stack are those of the kernel's symbol table.
+gcmdline=nokaslr
 kstats="exits io_exits mmio_exits halt_exits irq_exits signal_exits"
 kstats="$kstats insn_emulation"
 failed=0
@@ -105,7 +108,7 @@ run_qemu() {
 		-machine pc -accel kvm -smp 1 -m 256M -vga none \
 		-display none -no-reboot -no-shutdown \
 		-kernel $g/vmlinuz -initrd $g/initrd.gz \
-		-append "console=ttyS0,115200 panic=-1 kc.hwclock=$nclock kc.lines=$nlines" \
+		-append "console=ttyS0,115200 panic=-1 $gcmdline kc.hwclock=$nclock kc.lines=$nlines" \
 		-serial file:/tmp/console-$c.log -serial file:/tmp/out-$c.raw \
 		-qmp stdio <&3 2>/tmp/qemu-$c.err |
 	while read -r line; do
