@@ -22,12 +22,13 @@
 #
 # KC_CACHE=<dir> moves the kernel cache (default ~/.cache/kvm-coalesce).
 # DEBUG=1 (e.g. make check-full DEBUG=1) runs everything on a kernel with
-# KASAN and lockdep (scripts/kernel-debug.config), built and cached apart.
+# KASAN and lockdep (scripts/kernel-debug.config), DEBUG=kcsan on one with
+# KCSAN (scripts/kernel-kcsan.config), each built and cached apart.
 
 SHELL := /bin/bash
 
-ifeq ($(DEBUG),1)
-export KC_DEBUG := 1
+ifneq ($(DEBUG),)
+export KC_DEBUG := $(DEBUG)
 endif
 
 check:

@@ -2,7 +2,8 @@
 # Shared settings of the kvm-coalesce harness; sourced, not run.
 #
 # KC_CACHE  where kernel builds are cached (default: ~/.cache/kvm-coalesce)
-# KC_DEBUG  1: a kernel with KASAN and lockdep (scripts/kernel-debug.config)
+# KC_DEBUG  1: a kernel with KASAN and lockdep (scripts/kernel-debug.config);
+#           kcsan: with KCSAN (scripts/kernel-kcsan.config)
 
 KC_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KC_CACHE=${KC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-coalesce}
@@ -20,9 +21,10 @@ kc_series() { grep -v -e '^#' -e '^$' "$KC_TOP"/patches/series; }
 # The kernel config fragments, merged over tinyconfig in this order.
 kc_kernel_fragments() {
 	echo "$KC_TOP/scripts/kernel.config"
-	if [ "${KC_DEBUG:-0}" = 1 ]; then
-		echo "$KC_TOP/scripts/kernel-debug.config"
-	fi
+	case ${KC_DEBUG:-0} in
+	1)	echo "$KC_TOP/scripts/kernel-debug.config" ;;
+	kcsan)	echo "$KC_TOP/scripts/kernel-kcsan.config" ;;
+	esac
 }
 
 # The key of a kernel build: source package version, patches, config.
