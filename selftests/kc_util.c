@@ -143,36 +143,63 @@ void kc_print_stats(const char *what, const struct kc_stats *stats)
 	printf("\n");
 }
 
-struct kc_stats kc_stats_sub(const struct kc_stats *now,
-			     const struct kc_stats *before)
+/* Each counter of @a plus @sign times the same counter of @b. */
+static struct kc_stats kc_stats_combine(const struct kc_stats *a,
+					const struct kc_stats *b, int sign)
 {
-	struct kc_stats d;
+	struct kc_stats r;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(kc_stat_fields); i++) {
 		size_t off = kc_stat_fields[i].offset;
 
-		*(u64 *)((char *)&d + off) =
-			*(const u64 *)((const char *)now + off) -
-			*(const u64 *)((const char *)before + off);
+		*(u64 *)((char *)&r + off) =
+			*(const u64 *)((const char *)a + off) +
+			sign * *(const u64 *)((const char *)b + off);
 	}
-	return d;
+	return r;
+}
+
+struct kc_stats kc_stats_sub(const struct kc_stats *now,
+			     const struct kc_stats *before)
+{
+	return kc_stats_combine(now, before, -1);
 }
 
 struct kc_stats kc_stats_add(const struct kc_stats *a,
 			     const struct kc_stats *b)
 {
-	struct kc_stats sum;
-	size_t i;
+	return kc_stats_combine(a, b, 1);
+}
 
-	for (i = 0; i < ARRAY_SIZE(kc_stat_fields); i++) {
-		size_t off = kc_stat_fields[i].offset;
+/* Both 8259s of @vm, master first: read into, or written from, @pic. */
+static void kc_pics_ioctl(struct kvm_vm *vm, struct kvm_pic_state pic[2],
+			  bool set)
+{
+	struct kvm_irqchip chip;
+	int i;
 
-		*(u64 *)((char *)&sum + off) =
-			*(const u64 *)((const char *)a + off) +
-			*(const u64 *)((const char *)b + off);
+	for (i = 0; i < 2; i++) {
+		memset(&chip, 0, sizeof(chip));
+		chip.chip_id = i ? KVM_IRQCHIP_PIC_SLAVE : KVM_IRQCHIP_PIC_MASTER;
+		if (set) {
+			chip.chip.pic = pic[i];
+			vm_ioctl(vm, KVM_SET_IRQCHIP, &chip);
+		} else {
+			vm_ioctl(vm, KVM_GET_IRQCHIP, &chip);
+			pic[i] = chip.chip.pic;
+		}
 	}
-	return sum;
+}
+
+void kc_pics_get(struct kvm_vm *vm, struct kvm_pic_state pic[2])
+{
+	kc_pics_ioctl(vm, pic, false);
+}
+
+void kc_pics_set(struct kvm_vm *vm, struct kvm_pic_state pic[2])
+{
+	kc_pics_ioctl(vm, pic, true);
 }
 
 int kc_param_write(const char *name, const char *value)

@@ -82,6 +82,10 @@ int kc_ring_take(struct kvm_vcpu *vcpu, struct kvm_coalesced_mmio *out,
 /* KVM's binary statistic @name of @vcpu. */
 u64 kc_vcpu_stat(struct kvm_vcpu *vcpu, const char *name);
 
+/* Both 8259s of @vm (KVM_GET_IRQCHIP, KVM_SET_IRQCHIP), master first. */
+void kc_pics_get(struct kvm_vm *vm, struct kvm_pic_state pic[2]);
+void kc_pics_set(struct kvm_vm *vm, struct kvm_pic_state pic[2]);
+
 /* A random seed's number, or a random one for "random". */
 u64 kc_parse_seed(const char *arg);
 

@@ -99,14 +99,9 @@ struct run_obs {
 
 static void read_devices(struct kvm_vm *vm, struct devices *dev)
 {
-	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
 	int i;
 
-	vm_ioctl(vm, KVM_GET_IRQCHIP, &chip);
-	dev->pic[0] = chip.chip.pic;
-	chip.chip_id = KVM_IRQCHIP_PIC_SLAVE;
-	vm_ioctl(vm, KVM_GET_IRQCHIP, &chip);
-	dev->pic[1] = chip.chip.pic;
+	kc_pics_get(vm, dev->pic);
 	vm_ioctl(vm, KVM_GET_PIT2, &dev->pit);
 	/* IRQ0 follows the 8254's timer, which runs on host time. */
 	dev->pic[0].irr &= ~1;

@@ -132,24 +132,6 @@ static void dt_expect_user_exit(struct dt_vm *v, const char *what)
 		    DG_USER_PORT);
 }
 
-static void dt_pics(struct dt_vm *v, struct kvm_pic_state pic[2], bool set)
-{
-	struct kvm_irqchip chip;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		memset(&chip, 0, sizeof(chip));
-		chip.chip_id = i ? KVM_IRQCHIP_PIC_SLAVE : KVM_IRQCHIP_PIC_MASTER;
-		if (set) {
-			chip.chip.pic = pic[i];
-			vm_ioctl(v->vm, KVM_SET_IRQCHIP, &chip);
-		} else {
-			vm_ioctl(v->vm, KVM_GET_IRQCHIP, &chip);
-			pic[i] = chip.chip.pic;
-		}
-	}
-}
-
 /*
  * The module's per-VM directory appears at the VM's first exit: make one,
  * from code outside the slots, then set the VM's mode and extent.
@@ -186,7 +168,7 @@ static void dt_vm_create(struct dt_vm *v, int mode)
 	TEST_ASSERT_EQ(kc_vm_debugfs_write(v->vm, "mode", kc_mode_names[mode]), 0);
 	TEST_ASSERT_EQ(kc_vm_debugfs_write(v->vm, "extent", "64"), 0);
 	v->start = kc_stats(v->vm);
-	dt_pics(v, v->pic, false);
+	kc_pics_get(v->vm, v->pic);
 }
 
 static vm_vaddr_t dt_slot(const struct dt_vm *v, u64 index)
@@ -281,7 +263,7 @@ static void dt_run(struct dt_vm *v, const struct dg_block *blk, u64 index,
 	}
 	dt_expect_user_exit(v, "end of block");
 	obs->nr_ring = kc_ring_take(v->vcpu, obs->ring, DT_MAX_RING);
-	dt_pics(v, obs->pic, false);
+	kc_pics_get(v->vm, obs->pic);
 	memcpy(v->pic, obs->pic, sizeof(v->pic));
 	memcpy(obs->mem, v->scratch, DG_SCRATCH_SIZE);
 }
@@ -480,16 +462,11 @@ static void dt_expect(int mode, const char *counter, u64 got, u64 want)
  */
 static void dt_check_counters(struct dt_vm *v, const struct dt_totals *t)
 {
-	struct kc_stats now = kc_stats(v->vm), s;
-	const u64 *after = (u64 *)&now, *before = (u64 *)&v->start;
-	u64 n = t->blocks, runs = DT_RUNS * n, *delta = (u64 *)&s;
+	struct kc_stats now = kc_stats(v->vm), s = kc_stats_sub(&now, &v->start);
+	u64 n = t->blocks, runs = DT_RUNS * n;
 	u64 first_string = t->first_string, pio = t->io - t->string;
 	int m = v->mode;
-	size_t i;
 
-	/* struct kc_stats is all u64 counters. */
-	for (i = 0; i < sizeof(s) / sizeof(u64); i++)
-		delta[i] = after[i] - before[i];
 	kc_print_stats(kc_mode_names[m], &now);
 
 	switch (m) {
@@ -635,7 +612,7 @@ int main(int argc, char *argv[])
 			memcpy(pic_before, v->pic, sizeof(pic_before));
 			for (run = 0; run < DT_RUNS; run++) {
 				if (run)
-					dt_pics(v, pic_before, true);
+					kc_pics_set(v->vm, pic_before);
 				dt_run(v, &blk, i, false, &obs);
 				if (dt_compare(&blk, &ref, &obs, &diff))
 					continue;

@@ -304,14 +304,9 @@ static void migrate(struct vm_ctx *c)
 /* The devices' state as it must repeat from run to run. */
 static void read_devices(struct kvm_vm *vm, struct devices *dev)
 {
-	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
 	int i;
 
-	vm_ioctl(vm, KVM_GET_IRQCHIP, &chip);
-	dev->pic[0] = chip.chip.pic;
-	chip.chip_id = KVM_IRQCHIP_PIC_SLAVE;
-	vm_ioctl(vm, KVM_GET_IRQCHIP, &chip);
-	dev->pic[1] = chip.chip.pic;
+	kc_pics_get(vm, dev->pic);
 	vm_ioctl(vm, KVM_GET_PIT2, &dev->pit);
 	/*
 	 * When a count was loaded is a host time, and so is the OUT pin a
