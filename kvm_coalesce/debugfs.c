@@ -50,6 +50,7 @@ static const char * const kc_stat_names[KC_NR_STATS] = {
 	[KC_STAT_STOP_CODE_WRITE]	= "stop_code_write",
 	[KC_STAT_STOP_TPR]		= "stop_tpr",
 	[KC_STAT_USER_PIO]		= "user_pio",
+	[KC_STAT_USER_MMIO]		= "user_mmio",
 	[KC_STAT_RESUMED]		= "resumed",
 };
 

@@ -20,14 +20,16 @@
  * reads the port, whose side effects cannot be undone.
  *
  * An IN or OUT after the first instruction that no in-kernel device takes
- * ends this run of the block at that instruction; the caller exits to
- * userspace for it and resumes the block after it (hook.c).
+ * ends this run of the block at that instruction, and so does a MOV,
+ * MOVZX or MOVSX to or from MMIO that no in-kernel device takes; the
+ * caller exits to userspace for it and resumes the block after it
+ * (hook.c).
  *
  * Execution stops, leaving the guest to resume natively at the next
  * instruction, when the vCPU has an event to inject or a signal pending
  * (so that an interrupt an OUT made deliverable is taken where the
- * guest's CPU would take it), at an MMIO access, INS or OUTS no in-kernel
- * device accepts, at an I/O instruction the guest's CPL may not execute,
+ * guest's CPU would take it), at any other MMIO access, INS or OUTS no
+ * in-kernel device accepts, at an I/O instruction the guest's CPL may not execute,
  * at a memory access that would fault (the guest's CPU then takes the
  * fault itself, at the right instruction), after a write to the block's
  * own code, and after a write to the local APIC's TPR (see kc_mmio()).
@@ -56,6 +58,7 @@ struct kc_state {
 	gpa_t code_gpa;		/* the block's code, for writes to it */
 	unsigned int code_len;
 	enum kc_stat stop_after;	/* stop after this instruction, why */
+	gpa_t user_gpa;		/* of an access no in-kernel device took */
 };
 
 static __always_inline u64 kc_get(const struct kc_state *s, struct kc_opnd o,
@@ -257,6 +260,24 @@ static int kc_mmio(struct kvm_vcpu *vcpu, struct kc_state *s, gpa_t gpa,
 }
 
 /*
+ * Whether an access to @gpa, which neither RAM nor an in-kernel device
+ * took, is one that KVM leaves to userspace as MMIO: no memslot, or a
+ * write to a read-only one.  Not a memslot being changed: KVM retries
+ * the guest's access until the change is done.
+ */
+static bool kc_is_user_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, bool write)
+{
+	struct kvm_memory_slot *slot;
+
+	/* Address space 0: kc_vcpu_can_run() refuses SMM. */
+	slot = gfn_to_memslot(vcpu->kvm, gpa_to_gfn(gpa));
+	if (!slot)
+		return true;
+	return write && (slot->flags & KVM_MEM_READONLY) &&
+	       !(slot->flags & KVM_MEMSLOT_INVALID);
+}
+
+/*
  * kc_access() past the translation: @gpa, which the access's linear
  * address translated to with its permissions, is RAM, else the local
  * APIC or the MMIO bus.  Returns as kc_access().
@@ -281,17 +302,23 @@ static int kc_access_gpa(struct kvm_vcpu *vcpu, struct kc_state *s,
 		}
 	}
 mmio:
-	if (kc_mmio(vcpu, s, gpa, size, write, val))
-		return -EOPNOTSUPP;
+	if (kc_mmio(vcpu, s, gpa, size, write, val)) {
+		if (!kc_is_user_mmio(vcpu, gpa, write))
+			return -EOPNOTSUPP;
+		s->user_gpa = gpa;
+		return -ENODEV;
+	}
 	return 1;
 }
 
 /*
  * Access @size bytes at linear address @addr: *@val is written, or read
  * (zero-extended).  Returns 1 if a device took the access, 0 if RAM did,
- * -EFAULT if the guest's CPU would fault, -EOPNOTSUPP if no in-kernel
- * device takes it, -EAGAIN if it is not the access that caused the MMIO
- * exit it should be.  Nothing happened unless it returns 0 or 1.
+ * -EFAULT if the guest's CPU would fault, -ENODEV if it is MMIO that no
+ * in-kernel device takes, at @s->user_gpa, -EOPNOTSUPP if it is left to
+ * KVM for another reason (the exiting access included), -EAGAIN if it is
+ * not the access that caused the MMIO exit it should be.  Nothing
+ * happened unless it returns 0 or 1.
  */
 static int kc_access(struct kvm_vcpu *vcpu, struct kc_state *s, u64 addr,
 		     unsigned int size, bool write, u64 *val)
@@ -582,11 +609,49 @@ static bool kc_exec_first(const struct kc_block *blk,
 static void kc_exec_user_pio(const struct kc_state *s, const struct kc_insn *k,
 			     unsigned int off, struct kc_code *code)
 {
-	code->user_pio.port = kc_port(s, k);
-	code->user_pio.size = k->size;
-	code->user_pio.in = k->op == KC_OP_IN;
-	code->user_pio.len = k->len;
-	code->user_pio.resume = off + k->len;
+	struct kc_user_exit *u = &code->user_exit;
+
+	u->mmio = false;
+	u->port = kc_port(s, k);
+	u->size = k->size;
+	u->in = k->op == KC_OP_IN;
+	u->len = k->len;
+	u->resume = off + k->len;
+}
+
+/*
+ * Note the MMIO access of @k at offset @off, which no in-kernel device
+ * took, for the caller to exit to userspace, if KVM can complete it:
+ * a store of MOV, or a load of MOV, MOVZX or MOVSX into a register other
+ * than AH, CH, DH or BH.  Returns whether it can.
+ */
+static bool kc_exec_user_mmio(const struct kc_state *s,
+			      const struct kc_insn *k, unsigned int off,
+			      struct kc_code *code)
+{
+	struct kc_user_exit *u = &code->user_exit;
+	struct kvm_io_exit_mmio *m = &u->m;
+
+	if (k->op == KC_OP_MOV && k->mem_use == KC_MEM_DST) {
+		m->write = true;
+		m->len = k->size;
+		m->data = kc_src(s, k);
+	} else if ((k->op == KC_OP_MOV || k->op == KC_OP_MOVZX ||
+		    k->op == KC_OP_MOVSX) && !k->dst.hi8) {
+		m->write = false;
+		m->len = k->op == KC_OP_MOV ? k->size : k->src_size;
+		m->reg = k->dst.reg;
+		m->reg_size = k->size;
+		m->sign = k->op == KC_OP_MOVSX;
+	} else {
+		return false;
+	}
+	m->gpa = s->user_gpa;
+	m->insn_len = k->len;
+	u->mmio = true;
+	u->len = k->len;
+	u->resume = off + k->len;
+	return true;
 }
 
 /*
@@ -596,8 +661,8 @@ static void kc_exec_user_pio(const struct kc_state *s, const struct kc_insn *k,
  * the block resumes after userspace.  Returns how many ran; 0 if the
  * first could not run in the kernel, -EOPNOTSUPP if that is because no
  * in-kernel device takes the exit's access; then nothing changed and the
- * exit is KVM's to handle.  If @code->user_pio.len is set on return, the
- * block stopped at an IN or OUT for userspace to complete.
+ * exit is KVM's to handle.  If @code->user_exit.len is set on return, the
+ * block stopped at an access for userspace to complete.
  */
 int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	    const struct kc_block *blk, unsigned int nr_insns,
@@ -612,7 +677,7 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	u64 target;
 	int r;
 
-	code->user_pio.len = 0;
+	code->user_exit.len = 0;
 	kc_load(vcpu, &s, blk->regs);
 	if (!kc_exec_first(blk, code, &s, &i))
 		return 0;
@@ -641,6 +706,8 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		if (unlikely(k->mem_use != KC_MEM_NONE || k->op == KC_OP_LEA ||
 			     kc_is_string_io(k))) {
 			r = kc_exec_mem_io(vcpu, &s, k, i, rip + off);
+			if (r == -ENODEV && kc_exec_user_mmio(&s, k, off, code))
+				goto out;
 			if (r < 0) {
 				stop = kc_mem_stop(r);
 				goto out;

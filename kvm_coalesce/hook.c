@@ -15,10 +15,10 @@
  * Blocks start at IN, OUT, INS or OUTS exits (not at REP INS or REP
  * OUTS, which KVM emulates) and at MMIO exits.
  *
- * A block that reaches an IN or OUT only userspace takes exits to
- * userspace for it, as the guest's own exit would have, and when
- * userspace re-enters, KVM completes the access and offers the rest of
- * the block to kc_pio_done().
+ * A block that reaches an IN or OUT, or a MOV, MOVZX or MOVSX to or from
+ * MMIO, that only userspace takes exits to userspace for it, as the
+ * guest's own exit would have, and when userspace re-enters, KVM
+ * completes the access and offers the rest of the block to kc_resume().
  */
 #include <linux/bitfield.h>
 #include <linux/kvm_host.h>
@@ -35,7 +35,7 @@ static unsigned int kc_run_len(const struct kc_block *blk)
 }
 
 /*
- * What kc_pio_done() needs to find a block again after userspace: its
+ * What kc_resume() needs to find a block again after userspace: its
  * address (guest physical addresses have at most 52 bits) and where in
  * it to resume, 0 for nowhere.
  */
@@ -43,15 +43,19 @@ static unsigned int kc_run_len(const struct kc_block *blk)
 #define KC_COOKIE_RESUME	GENMASK_ULL(63, 52)
 
 /*
- * The block ran up to an IN or OUT that only userspace takes: exit to
+ * The block ran up to an access that only userspace takes: exit to
  * userspace for it.  Returns the exit handler's value.
  */
-static int kc_exit_user_pio(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-			    gpa_t gpa, const struct kc_user_pio *u)
+static int kc_exit_user(struct kc_vm *vm, struct kvm_vcpu *vcpu, gpa_t gpa,
+			const struct kc_user_exit *u)
 {
 	u64 cookie = FIELD_PREP(KC_COOKIE_GPA, gpa) |
 		     FIELD_PREP(KC_COOKIE_RESUME, u->resume);
 
+	if (u->mmio) {
+		kc_stat_inc(vm, KC_STAT_USER_MMIO);
+		return kvm_io_exit_user_mmio(vcpu, &u->m, cookie);
+	}
 	kc_stat_inc(vm, KC_STAT_USER_PIO);
 	return kvm_io_exit_user_pio(vcpu, u->size, u->port, u->in, u->len,
 				    cookie);
@@ -69,11 +73,11 @@ static bool kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	gpa_t gpa = blk->gpa;
 
 	/* Nothing to resume after the block's last instruction. */
-	if (code->user_pio.len && code->user_pio.resume >= blk->len)
-		code->user_pio.resume = 0;
+	if (code->user_exit.len && code->user_exit.resume >= blk->len)
+		code->user_exit.resume = 0;
 	kc_block_put(blk);
-	if (code->user_pio.len) {
-		*ret = kc_exit_user_pio(vm, vcpu, gpa, &code->user_pio);
+	if (code->user_exit.len) {
+		*ret = kc_exit_user(vm, vcpu, gpa, &code->user_exit);
 		return true;
 	}
 	if (ran <= 0) {
@@ -346,13 +350,13 @@ static bool kc_resume_code(struct kvm_vcpu *vcpu, const struct kc_block *blk,
 }
 
 /*
- * Userspace completed the access kc_exit_user_pio() exited for, and RIP
+ * Userspace completed the access kc_exit_user() exited for, and RIP
  * is past it: run the rest of the block, if it is still in the table and
  * its code unchanged, and the vCPU may run it.  Not if userspace asked
  * KVM_RUN only to complete the access (immediate_exit), which must not
  * start another exit to userspace.
  */
-static bool kc_pio_done(struct kvm_vcpu *vcpu, u64 cookie, int *ret)
+static bool kc_resume(struct kvm_vcpu *vcpu, u64 cookie, int *ret)
 {
 	unsigned int resume = FIELD_GET(KC_COOKIE_RESUME, cookie);
 	struct kc_block *blk;
@@ -386,7 +390,7 @@ static const struct kvm_io_exit_ops kc_hook_ops = {
 	.owner = THIS_MODULE,
 	.pio = kc_pio,
 	.mmio = kc_mmio,
-	.pio_done = kc_pio_done,
+	.resume = kc_resume,
 };
 
 int kc_hook_register(void)

@@ -79,6 +79,7 @@ enum kc_stat {
 	KC_STAT_STOP_CODE_WRITE, /* ... after a write to the block's code */
 	KC_STAT_STOP_TPR,	/* ... after a write to the local APIC's TPR */
 	KC_STAT_USER_PIO,	/* exits to userspace for an IN/OUT of a block */
+	KC_STAT_USER_MMIO,	/* ... for an MMIO access of a block */
 	KC_STAT_RESUMED,	/* ... after which the block went on */
 	KC_NR_STATS,
 };
@@ -184,15 +185,20 @@ static inline u64 kc_mem_linear(const struct kc_insn *k,
 }
 
 /*
- * An IN or OUT after a block's first instruction that no in-kernel device
- * took: the block exits to userspace for it and resumes after it.
+ * An access after a block's first instruction that no in-kernel device
+ * took, an IN or OUT, or a MOV, MOVZX or MOVSX to or from MMIO: the block
+ * exits to userspace for it and resumes after it.
  */
-struct kc_user_pio {
+struct kc_user_exit {
+	u8 len;			/* of the instruction; 0: no such access */
+	bool mmio;		/* MMIO, else port I/O */
+	u16 resume;		/* offset in the block of the next instruction */
+	/* Port I/O: */
 	u16 port;
 	u8 size;
 	bool in;
-	u8 len;			/* of the instruction; 0: no such access */
-	u16 resume;		/* offset in the block of the next instruction */
+	/* MMIO: */
+	struct kvm_io_exit_mmio m;
 };
 
 /*
@@ -209,7 +215,7 @@ struct kc_code {
 	bool exit_in;		/* ... direction */
 	bool exit_string;	/* ... and whether INS/OUTS */
 	u16 start;		/* offset to run the block from: 0 at an exit */
-	struct kc_user_pio user_pio;	/* set by kc_exec() */
+	struct kc_user_exit user_exit;	/* set by kc_exec() */
 	const void *bus;	/* the exit's bus, for user_io.c */
 	unsigned long gpr[KC_NR_GPRS];	/* at this exit, for kc_scan() */
 	unsigned int len;	/* bytes read so far */
