@@ -72,6 +72,33 @@ kc_mmio_tpr:
 	mov	KC_LAPIC_TPR(%rdi), %eax
 	ret
 
+	/*
+	 * Accesses to userspace MMIO through %rsi between writes to a
+	 * coalesced zone through %rdi: a store, loads of 8 bytes, of one
+	 * zero-extended, of two sign-extended, of two into a 16-bit register
+	 * (the rest of it kept) and of four into a 32-bit one (the rest
+	 * zeroed); the values loaded are stored to @out.
+	 */
+	.globl kc_mmio_user
+kc_mmio_user:
+	movl	$0x11, (%rdi)		/* zone: the exit */
+	movl	$0x5eed, KC_USER_W(%rsi)	/* userspace */
+	movl	$0x22, 4(%rdi)
+	mov	KC_USER_Q(%rsi), %r8
+	movzbl	KC_USER_B(%rsi), %r9d
+	movswq	KC_USER_SW(%rsi), %r10
+	mov	$-1, %r11
+	mov	KC_USER_W16(%rsi), %r11w
+	mov	$-1, %rax
+	mov	KC_USER_D(%rsi), %eax
+	movl	$0x33, 8(%rdi)
+	mov	%r8, (%rdx)
+	mov	%r9, 8(%rdx)
+	mov	%r10, 16(%rdx)
+	mov	%r11, 24(%rdx)
+	mov	%rax, 32(%rdx)
+	ret
+
 	KC_TEXT_END kc_mmio
 
 	.section .note.GNU-stack, "", @progbits

@@ -14,6 +14,15 @@
 #define KC_IOREGSEL	0x00
 #define KC_IOWIN	0x10
 
+/* Where kc_mmio_user() accesses userspace MMIO, from its base. */
+#define KC_USER_W	0x08
+#define KC_USER_Q	0x10
+#define KC_USER_B	0x18
+#define KC_USER_SW	0x20
+#define KC_USER_W16	0x28
+#define KC_USER_D	0x30
+#define KC_USER_LOADS	5
+
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
 
@@ -48,6 +57,13 @@ u32 kc_mmio_smc(u64 mmio, u8 imm);
 
 /* Write the local APIC's TPR, then read it back. */
 u32 kc_mmio_tpr(u64 lapic, u32 tpr);
+
+/*
+ * Three writes through @zone with, between them, a store to @user and
+ * five loads from it of each kind (MOV of 8 and 4 bytes, MOVZX, MOVSX,
+ * MOV into a 16-bit register); @out gets the five registers loaded.
+ */
+void kc_mmio_user(u64 zone, u64 user, u64 out[KC_USER_LOADS]);
 #endif
 
 #endif /* KC_MMIO_IO_H */

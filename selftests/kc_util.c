@@ -51,6 +51,7 @@ static const struct {
 	KC_FIELD(stop_code_write),
 	KC_FIELD(stop_tpr),
 	KC_FIELD(user_pio),
+	KC_FIELD(user_mmio),
 	KC_FIELD(resumed),
 #undef KC_FIELD
 };

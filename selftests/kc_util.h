@@ -42,6 +42,7 @@ struct kc_stats {
 	u64 stop_code_write;
 	u64 stop_tpr;
 	u64 user_pio;
+	u64 user_mmio;
 	u64 resumed;
 };
 

@@ -20,7 +20,13 @@
  *  TPR     a write of the local APIC's TPR and a read of it: the block
  *          stops after the write, for KVM keeps the TPR in step with CR8
  *          at each exit and entry (on SVM the read then misses the low
- *          four bits written, with or without the module).
+ *          four bits written, with or without the module);
+ *  USER    three writes to the zone with, between them, a store to and
+ *          five loads from MMIO that only userspace takes (no memslot):
+ *          the block exits to userspace for each, as the guest's own
+ *          exit would (address, size, data, every register at the exit),
+ *          puts the data userspace gives where the load puts it, and
+ *          goes on after it.
  *
  * For each stage the test checks the MMIO exits the module saw (one per
  * call once a block runs), and that the zone's ring, the IOAPIC's state,
@@ -41,6 +47,7 @@
 #define NR_CALLS	3
 
 #define ZONE_GPA	0xc0000000ul	/* coalesced MMIO zone, no memslot */
+#define USER_GPA	0xc1000000ul	/* MMIO for userspace: no memslot */
 #define DATA_GPA	0xb0000000ul	/* RAM, dirty-logged */
 #define DATA_SLOT	1
 #define BAD_GVA		0xd0000000ul	/* never mapped */
@@ -49,7 +56,10 @@
 #define SMC_IMM		0x5a
 #define DATA_LOADED	0x12345678	/* ram[1], loaded by kc_mmio_zone() */
 
-enum { ST_START, ST_ZONE, ST_IOAPIC, ST_FAULT, ST_SMC, ST_TPR, NR_STAGES };
+enum {
+	ST_START, ST_ZONE, ST_IOAPIC, ST_FAULT, ST_SMC, ST_TPR, ST_USER,
+	NR_STAGES
+};
 
 /* MMIO exits the module sees per stage: three calls. */
 static const int expected_exits[NR_MODES][NR_STAGES] = {
@@ -57,12 +67,26 @@ static const int expected_exits[NR_MODES][NR_STAGES] = {
 	 * confirm: the first call runs each access alone (first sightings
 	 * and a singular last access); the others run one block.  FAULT:
 	 * the block stops at the store, the second write exits again.
+	 * USER: off sees the three zone writes and the six userspace
+	 * accesses of each call; a block runs them all in its one exit.
 	 */
-	/*            ZONE IOAPIC FAULT SMC TPR */
-	[M_OFF]     = { 0, 12, 30, 6, 6, 6 },
-	[M_SCAN]    = { 0,  3,  3, 6, 6, 6 },
-	[M_CONFIRM] = { 0,  6, 12, 6, 6, 6 },
-	[M_ADDR]    = { 0,  3,  3, 6, 6, 6 },
+	/*            ZONE IOAPIC FAULT SMC TPR USER */
+	[M_OFF]     = { 0, 12, 30, 6, 6, 6, 27 },
+	[M_SCAN]    = { 0,  3,  3, 6, 6, 6,  3 },
+	[M_CONFIRM] = { 0,  6, 12, 6, 6, 6, 11 },
+	[M_ADDR]    = { 0,  3,  3, 6, 6, 6,  3 },
+};
+
+/* Userspace MMIO accesses of each call of kc_mmio_user(): one store. */
+#define USER_ACCESSES	(1 + KC_USER_LOADS)
+
+/* An exit to userspace for USER_GPA, with the registers at the exit. */
+struct user_access {
+	u64 gpa;
+	u32 len;
+	bool write;
+	u64 data;
+	struct kvm_regs regs;
 };
 
 #define MAX_RING	64
@@ -80,6 +104,9 @@ struct run_obs {
 	u32 tpr_ret[NR_CALLS];
 	u64 fault_cr2[NR_CALLS], fault_rip[NR_CALLS], fault_err[NR_CALLS];
 	int nr_faults;
+	struct user_access user[USER_ACCESSES * NR_CALLS];
+	int nr_user;
+	u64 user_ret[NR_CALLS][KC_USER_LOADS];
 	struct kc_stats stats[NR_STAGES];
 };
 
@@ -91,6 +118,7 @@ static u64 zone_ret[NR_CALLS];
 static u32 ioapic_ret[NR_CALLS], smc_ret[NR_CALLS], tpr_ret[NR_CALLS];
 static u64 fault_cr2[NR_CALLS], fault_rip[NR_CALLS], fault_err[NR_CALLS];
 static int nr_faults;
+static u64 user_ret[NR_CALLS][KC_USER_LOADS];
 
 static void guest_page_fault(struct ex_regs *regs)
 {
@@ -130,6 +158,9 @@ static void guest_code(void)
 	for (i = 0; i < NR_CALLS; i++)
 		tpr_ret[i] = kc_mmio_tpr(KC_LAPIC_BASE, tpr_written[i]);
 	GUEST_SYNC(ST_TPR);
+	for (i = 0; i < NR_CALLS; i++)
+		kc_mmio_user(ZONE_GPA + 0x300, USER_GPA, user_ret[i]);
+	GUEST_SYNC(ST_USER);
 	GUEST_DONE();
 }
 
@@ -142,6 +173,7 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu)
 	vm_install_exception_handler(vm, PF_VECTOR, guest_page_fault);
 	kvm_vm_register_coalesced_io(vm, ZONE_GPA, PAGE_SIZE, false);
 	virt_map(vm, ZONE_GPA, ZONE_GPA, 1);
+	virt_map(vm, USER_GPA, USER_GPA, 1);
 	virt_map(vm, KC_IOAPIC_BASE, KC_IOAPIC_BASE, 1);
 	virt_map(vm, KC_LAPIC_BASE, KC_LAPIC_BASE, 1);
 
@@ -186,6 +218,49 @@ static void read_stage(struct kvm_vm *vm, struct kvm_vcpu *vcpu, int stage,
 	}
 }
 
+/*
+ * The data userspace gives a read of @len bytes at @gpa: bytes with the
+ * top bit set, so that zero and sign extension differ, and different
+ * for each address.
+ */
+static u64 user_read_data(u64 gpa, unsigned int len)
+{
+	u64 data = 0;
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		data |= (u64)(0x80 | (gpa & 0x78) | i) << (8 * i);
+	return data;
+}
+
+/* Run @vcpu to its next ucall, answering its userspace MMIO on the way. */
+static void run_to_ucall(struct kvm_vcpu *vcpu, struct run_obs *obs)
+{
+	struct kvm_run *run = vcpu->run;
+	struct user_access *a;
+
+	for (;;) {
+		vcpu_run(vcpu);
+		if (run->exit_reason != KVM_EXIT_MMIO)
+			return;
+		TEST_ASSERT(run->mmio.phys_addr - USER_GPA < PAGE_SIZE &&
+			    obs->nr_user < ARRAY_SIZE(obs->user),
+			    "MMIO exit %d at 0x%llx", obs->nr_user,
+			    run->mmio.phys_addr);
+		a = &obs->user[obs->nr_user++];
+		a->gpa = run->mmio.phys_addr;
+		a->len = run->mmio.len;
+		a->write = run->mmio.is_write;
+		vcpu_regs_get(vcpu, &a->regs);
+		if (a->write) {
+			memcpy(&a->data, run->mmio.data, a->len);
+		} else {
+			a->data = user_read_data(a->gpa, a->len);
+			memcpy(run->mmio.data, &a->data, a->len);
+		}
+	}
+}
+
 static void run_mode(int mode, struct run_obs *obs)
 {
 	struct kvm_vcpu *vcpu;
@@ -198,7 +273,7 @@ static void run_mode(int mode, struct run_obs *obs)
 	vm = create_vm(&vcpu);
 
 	for (stage = ST_START; stage < NR_STAGES; stage++) {
-		vcpu_run(vcpu);
+		run_to_ucall(vcpu, obs);
 		if (get_ucall(vcpu, &uc) == UCALL_ABORT)
 			REPORT_GUEST_ASSERT(uc);
 		TEST_ASSERT(uc.cmd == UCALL_SYNC && uc.args[1] == stage,
@@ -217,6 +292,7 @@ static void run_mode(int mode, struct run_obs *obs)
 	sync_global_from_guest(vm, fault_rip);
 	sync_global_from_guest(vm, fault_err);
 	sync_global_from_guest(vm, nr_faults);
+	sync_global_from_guest(vm, user_ret);
 	memcpy(obs->zone_ret, zone_ret, sizeof(zone_ret));
 	memcpy(obs->ioapic_ret, ioapic_ret, sizeof(ioapic_ret));
 	memcpy(obs->smc_ret, smc_ret, sizeof(smc_ret));
@@ -225,6 +301,7 @@ static void run_mode(int mode, struct run_obs *obs)
 	memcpy(obs->fault_rip, fault_rip, sizeof(fault_rip));
 	memcpy(obs->fault_err, fault_err, sizeof(fault_err));
 	obs->nr_faults = nr_faults;
+	memcpy(obs->user_ret, user_ret, sizeof(user_ret));
 	kvm_vm_free(vm);
 }
 
@@ -266,6 +343,40 @@ static void check_blocks_ran(int mode, const struct run_obs *obs)
 	TEST_ASSERT(s[ST_TPR].stop_tpr - s[ST_SMC].stop_tpr == NR_CALLS,
 		    "mode %s: %lu blocks stopped after a TPR write",
 		    kc_mode_names[mode], s[ST_TPR].stop_tpr - s[ST_SMC].stop_tpr);
+	/* USER: every userspace access by a block, which went on after it. */
+	TEST_ASSERT(s[ST_USER].user_mmio - s[ST_TPR].user_mmio ==
+		    USER_ACCESSES * NR_CALLS &&
+		    s[ST_USER].resumed - s[ST_TPR].resumed ==
+		    USER_ACCESSES * NR_CALLS,
+		    "mode %s: %lu exits to userspace for MMIO, %lu resumed",
+		    kc_mode_names[mode],
+		    s[ST_USER].user_mmio - s[ST_TPR].user_mmio,
+		    s[ST_USER].resumed - s[ST_TPR].resumed);
+}
+
+/* Userspace saw what it saw with off, with the same registers. */
+static void check_user(int mode, const struct run_obs *off,
+		       const struct run_obs *obs)
+{
+	int i;
+
+	TEST_ASSERT_EQ(obs->nr_user, off->nr_user);
+	for (i = 0; i < off->nr_user; i++) {
+		const struct user_access *a = &obs->user[i], *o = &off->user[i];
+
+		TEST_ASSERT(a->gpa == o->gpa && a->len == o->len &&
+			    a->write == o->write && a->data == o->data,
+			    "mode %s, access %d: %s 0x%lx/%u data 0x%lx (off %s 0x%lx/%u 0x%lx)",
+			    kc_mode_names[mode], i, a->write ? "write" : "read",
+			    a->gpa, a->len, a->data, o->write ? "write" : "read",
+			    o->gpa, o->len, o->data);
+		TEST_ASSERT(!memcmp(&a->regs, &o->regs, sizeof(a->regs)),
+			    "mode %s, access %d: registers differ from off (RIP 0x%llx, off 0x%llx)",
+			    kc_mode_names[mode], i, a->regs.rip, o->regs.rip);
+	}
+	TEST_ASSERT(!memcmp(obs->user_ret, off->user_ret, sizeof(obs->user_ret)),
+		    "mode %s: values loaded from userspace MMIO differ from off",
+		    kc_mode_names[mode]);
 }
 
 static void check_mode(int mode, const struct run_obs *off,
@@ -298,6 +409,7 @@ static void check_mode(int mode, const struct run_obs *off,
 			    "mode %s: fault %d: CR2 0x%lx RIP 0x%lx error 0x%lx",
 			    name, i, obs->fault_cr2[i], obs->fault_rip[i],
 			    obs->fault_err[i]);
+	check_user(mode, off, obs);
 	check_blocks_ran(mode, obs);
 }
 
@@ -320,6 +432,20 @@ static void check_off(const struct run_obs *off)
 		TEST_ASSERT_EQ(off->smc_ret[i], SMC_IMM);
 		/* The priority class at least is read back. */
 		TEST_ASSERT_EQ(off->tpr_ret[i] & 0xf0, tpr_written[i] & 0xf0);
+	}
+	TEST_ASSERT_EQ(off->nr_user, USER_ACCESSES * NR_CALLS);
+	for (i = 0; i < NR_CALLS; i++) {
+		const u64 *ret = off->user_ret[i];
+
+		TEST_ASSERT(off->user[USER_ACCESSES * i].write &&
+			    off->user[USER_ACCESSES * i].data == 0x5eed,
+			    "call %d: the store to userspace MMIO", i);
+		TEST_ASSERT_EQ(ret[0], user_read_data(USER_GPA + KC_USER_Q, 8));
+		TEST_ASSERT_EQ(ret[1], user_read_data(USER_GPA + KC_USER_B, 1));
+		TEST_ASSERT_EQ(ret[2], (u64)(s16)user_read_data(USER_GPA + KC_USER_SW, 2));
+		TEST_ASSERT_EQ(ret[3], ~0xffffull |
+			       user_read_data(USER_GPA + KC_USER_W16, 2));
+		TEST_ASSERT_EQ(ret[4], user_read_data(USER_GPA + KC_USER_D, 4));
 	}
 	TEST_ASSERT_EQ(off->nr_faults, NR_CALLS);
 	for (i = 0; i < NR_CALLS; i++) {
@@ -351,7 +477,7 @@ int main(int argc, char *argv[])
 		if (mode == M_OFF)
 			check_off(&obs[M_OFF]);
 		check_mode(mode, &obs[M_OFF], &obs[mode]);
-		ksft_test_result_pass("mode=%s: zone, IOAPIC, fault and SMC as with off\n",
+		ksft_test_result_pass("mode=%s: MMIO blocks and exits as with off\n",
 				      kc_mode_names[mode]);
 	}
 	TEST_ASSERT_EQ(kc_param_write("mode", saved), 0);
