@@ -270,12 +270,27 @@ int kc_module_unload(void)
 	return 0;
 }
 
+/*
+ * The ring's page in the vCPU's mapping.  Asked of KVM once: callers run
+ * at every exit, and kvm_check_cap() opens and closes /dev/kvm, which
+ * would make every exit to userspace thousands of instructions dearer
+ * in the benchmarks (and, with the page allocator's state after a module
+ * load, dearer still).  Every thread computes the same value.
+ */
+static int kc_ring_page(void)
+{
+	static int page;
+
+	if (!READ_ONCE(page))
+		WRITE_ONCE(page, kvm_check_cap(KVM_CAP_COALESCED_MMIO));
+	return READ_ONCE(page);
+}
+
 struct kvm_coalesced_mmio_ring *kc_ring(struct kvm_vcpu *vcpu, u32 *size)
 {
 	struct kvm_coalesced_mmio_ring *ring;
 
-	ring = (void *)vcpu->run +
-	       kvm_check_cap(KVM_CAP_COALESCED_MMIO) * getpagesize();
+	ring = (void *)vcpu->run + kc_ring_page() * getpagesize();
 	*size = (getpagesize() - sizeof(*ring)) / sizeof(ring->coalesced_mmio[0]);
 	return ring;
 }
