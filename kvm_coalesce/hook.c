@@ -81,7 +81,8 @@ static bool kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		return true;
 	}
 	if (ran <= 0) {
-		if (ran == -EOPNOTSUPP)
+		/* Only an exit's own access tells where its port goes. */
+		if (ran == -EOPNOTSUPP && !code->start)
 			kc_user_io_note(vm, vcpu->kvm, code);
 		return false;
 	}
