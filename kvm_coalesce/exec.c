@@ -673,7 +673,7 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	enum kc_stat stop = KC_NR_STATS;
 	/* A resumed block looks for events before its first instruction. */
 	bool after_io = code->start;
-	struct kc_state s;
+	struct kc_state s __uninitialized;
 	u64 target;
 	int r;
 

@@ -291,7 +291,7 @@ static bool kc_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 		   bool in, bool string, int *ret)
 {
 	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
-	struct kc_code code;
+	struct kc_code code __uninitialized;
 	enum kc_mode mode;
 
 	if (!vm)
@@ -320,7 +320,7 @@ static bool kc_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, u64 error_code,
 		    int *ret)
 {
 	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
-	struct kc_code code;
+	struct kc_code code __uninitialized;
 	enum kc_mode mode;
 
 	if (!vm)
@@ -361,7 +361,7 @@ static bool kc_resume(struct kvm_vcpu *vcpu, u64 cookie, int *ret)
 {
 	unsigned int resume = FIELD_GET(KC_COOKIE_RESUME, cookie);
 	struct kc_block *blk;
-	struct kc_code code;
+	struct kc_code code __uninitialized;
 	struct kc_vm *vm;
 	bool handled;
 
