@@ -138,26 +138,44 @@ static void kc_exec_shift(struct kc_state *s, const struct kc_insn *k)
 	kc_set(s, k->dst, k->size, r);
 }
 
-/* Whether condition @cc (the low nibble of Jcc's opcode) holds. */
+/*
+ * Whether condition @cc (the low nibble of Jcc's opcode) holds: an odd
+ * @cc negates the even one below it.  Only the flags it tests are read.
+ */
 static bool kc_cond(u8 cc, unsigned long fl)
 {
-	bool cf = fl & X86_EFLAGS_CF, zf = fl & X86_EFLAGS_ZF;
 	bool sf = fl & X86_EFLAGS_SF, of = fl & X86_EFLAGS_OF;
-	bool pf = fl & X86_EFLAGS_PF;
-	const bool cond[8] = {
-		of,			/* O */
-		cf,			/* B */
-		zf,			/* E */
-		cf || zf,		/* BE */
-		sf,			/* S */
-		pf,			/* P */
-		sf != of,		/* L */
-		zf || sf != of,		/* LE */
-	};
+	bool r;
 
 	if (cc == KC_CC_ALWAYS)
 		return true;
-	return cond[cc >> 1] != (cc & 1);
+	switch (cc >> 1) {
+	case 0:				/* O */
+		r = of;
+		break;
+	case 1:				/* B */
+		r = fl & X86_EFLAGS_CF;
+		break;
+	case 2:				/* E */
+		r = fl & X86_EFLAGS_ZF;
+		break;
+	case 3:				/* BE */
+		r = fl & (X86_EFLAGS_CF | X86_EFLAGS_ZF);
+		break;
+	case 4:				/* S */
+		r = sf;
+		break;
+	case 5:				/* P */
+		r = fl & X86_EFLAGS_PF;
+		break;
+	case 6:				/* L */
+		r = sf != of;
+		break;
+	default:			/* LE */
+		r = (fl & X86_EFLAGS_ZF) || sf != of;
+		break;
+	}
+	return r != (cc & 1);
 }
 
 /* The port of IN or OUT @k: DX, or the immediate. */
@@ -475,14 +493,19 @@ static bool kc_io_allowed(const struct kc_state *s)
 	return s->cpl <= ((s->rflags & X86_EFLAGS_IOPL) >> X86_EFLAGS_IOPL_BIT);
 }
 
-/* Load the registers in @regs (VCPU_REGS_* bits) and the flags. */
+/*
+ * Load the registers in @regs (VCPU_REGS_* bits) and the flags.  The
+ * others are never read (kc_scan() computed @regs from the operands).
+ */
 static void kc_load(struct kvm_vcpu *vcpu, struct kc_state *s, u16 regs)
 {
-	unsigned long mask = regs;
-	int i;
+	unsigned int i;
 
-	for_each_set_bit(i, &mask, KC_NR_GPRS)
+	/* Set bits only: a block uses a few of the sixteen registers. */
+	for (; regs; regs &= regs - 1) {
+		i = __ffs(regs);
 		s->gpr[i] = kvm_register_read_raw(vcpu, i);
+	}
 	s->rflags = kvm_get_rflags(vcpu);
 	s->dirty = 0;
 	s->cpl = kvm_x86_call(get_cpl)(vcpu);
@@ -491,11 +514,12 @@ static void kc_load(struct kvm_vcpu *vcpu, struct kc_state *s, u16 regs)
 static void kc_store(struct kvm_vcpu *vcpu, struct kc_state *s,
 		     unsigned long rflags, unsigned long rip)
 {
-	int i;
+	unsigned int i;
+	u16 dirty;
 
-	for (i = 0; i < KC_NR_GPRS; i++) {
-		if (s->dirty & BIT(i))
-			kvm_register_write_raw(vcpu, i, s->gpr[i]);
+	for (dirty = s->dirty; dirty; dirty &= dirty - 1) {
+		i = __ffs(dirty);
+		kvm_register_write_raw(vcpu, i, s->gpr[i]);
 	}
 	if (s->rflags != rflags)
 		kvm_set_rflags(vcpu, s->rflags);
