@@ -29,10 +29,11 @@
  * instruction, when the vCPU has an event to inject or a signal pending
  * (so that an interrupt an OUT made deliverable is taken where the
  * guest's CPU would take it), at any other MMIO access, INS or OUTS no
- * in-kernel device accepts, at an I/O instruction the guest's CPL may not execute,
- * at a memory access that would fault (the guest's CPU then takes the
- * fault itself, at the right instruction), after a write to the block's
- * own code, and after a write to the local APIC's TPR (see kc_mmio()).
+ * in-kernel device accepts, at an I/O instruction the guest's CPL may not
+ * execute, at a memory access that would fault (the guest's CPU then
+ * takes the fault itself, at the right instruction), after a write to the
+ * block's own code, and after a write to the local APIC's TPR (see
+ * kc_mmio()).
  */
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
