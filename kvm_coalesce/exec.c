@@ -442,6 +442,14 @@ static noinline int kc_exec_string(struct kvm_vcpu *vcpu, struct kc_state *s,
 	return 1;
 }
 
+/* The size of @k's memory access: MOVZX and MOVSX read their source's. */
+static unsigned int kc_mem_size(const struct kc_insn *k)
+{
+	if (k->op == KC_OP_MOVZX || k->op == KC_OP_MOVSX)
+		return k->src_size;
+	return k->size;
+}
+
 /*
  * Execute @k, which has a memory operand or is LEA; @rip is its address.
  * Returns as kc_access().
@@ -450,7 +458,7 @@ static noinline int kc_exec_mem(struct kvm_vcpu *vcpu, struct kc_state *s,
 				const struct kc_insn *k, unsigned long rip)
 {
 	u64 addr = kc_mem_linear(k, s->gpr, rip), val, r;
-	unsigned int size = k->size;
+	unsigned int size = kc_mem_size(k);
 	int ret;
 
 	if (k->op == KC_OP_LEA) {
@@ -462,8 +470,6 @@ static noinline int kc_exec_mem(struct kvm_vcpu *vcpu, struct kc_state *s,
 		return kc_access(vcpu, s, addr, size, true, &val);
 	}
 
-	if (k->op == KC_OP_MOVZX || k->op == KC_OP_MOVSX)
-		size = k->src_size;
 	ret = kc_access(vcpu, s, addr, size, false, &val);
 	if (ret < 0)
 		return ret;
@@ -664,7 +670,7 @@ static bool kc_exec_user_mmio(const struct kc_state *s,
 	} else if ((k->op == KC_OP_MOV || k->op == KC_OP_MOVZX ||
 		    k->op == KC_OP_MOVSX) && !k->dst.hi8) {
 		m->write = false;
-		m->len = k->op == KC_OP_MOV ? k->size : k->src_size;
+		m->len = kc_mem_size(k);
 		m->reg = k->dst.reg;
 		m->reg_size = k->size;
 		m->sign = k->op == KC_OP_MOVSX;
