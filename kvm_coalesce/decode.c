@@ -378,6 +378,10 @@ static int kc_decode_insn(const struct insn *insn, struct kc_insn *k)
 	if (!r && k->op == KC_OP_JCC && insn->prefixes.nbytes)
 		return -EOPNOTSUPP;
 
+	/* One test in the executor's loop instead of three. */
+	k->slow = k->mem_use != KC_MEM_NONE || k->op == KC_OP_LEA ||
+		  kc_is_string_io(k);
+
 	if (r || k->mem_use != KC_MEM_DST || k->op == KC_OP_MOV)
 		return r;
 	if (k->op == KC_OP_ALU &&

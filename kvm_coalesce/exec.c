@@ -734,8 +734,7 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		after_io = false;
 
 		/* Kept out of line: register-only blocks are the hot path. */
-		if (unlikely(k->mem_use != KC_MEM_NONE || k->op == KC_OP_LEA ||
-			     kc_is_string_io(k))) {
+		if (unlikely(k->slow)) {
 			r = kc_exec_mem_io(vcpu, &s, k, i, rip + off);
 			if (r == -ENODEV && kc_exec_user_mmio(&s, k, off, code))
 				goto out;

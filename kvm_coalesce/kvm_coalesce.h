@@ -148,6 +148,7 @@ struct kc_insn {
 	bool port_dx;		/* IN/OUT: port in DX, else in imm; INS/OUTS */
 	bool io;		/* an I/O candidate: port I/O, or MMIO */
 	u8 mem_use;		/* enum kc_mem_use: which operand is mem */
+	bool slow;		/* memory, LEA, INS or OUTS: run out of line */
 	struct kc_mem mem;
 	struct kc_opnd dst, src;
 	s64 imm;		/* immediate, shift count, jump displacement */
