@@ -21,10 +21,17 @@ enum kc_unary { KC_UN_INC, KC_UN_DEC, KC_UN_NOT, KC_UN_NEG };
 /* The x86 encoding of the C0/C1/D0-D3 group. */
 enum kc_shift { KC_SH_SHL = 4, KC_SH_SHR = 5, KC_SH_SAR = 7 };
 
-/* The bits an operand of @size bytes (1, 2, 4 or 8) occupies. */
+/*
+ * The bits an operand of @size bytes (1, 2, 4 or 8) occupies: a load
+ * rather than a shift, since the executor asks for every operand.
+ */
 static inline u64 kc_width_mask(int size)
 {
-	return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
+	static const u64 masks[16] = {
+		[1] = 0xff, [2] = 0xffff, [4] = 0xffffffff, [8] = ~0ull,
+	};
+
+	return masks[size & 15];
 }
 
 /* @v, an operand of @size bytes, sign-extended to 64 bits. */
