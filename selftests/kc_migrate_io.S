@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Guest routine of kc_migrate_io.h.  Arguments in %edi, %rsi; result in
- * %eax; only caller-saved registers are used.  Each access to the
+ * %eax; only caller-saved registers are used.  Each access to a
  * userspace device has in-kernel accesses a few instructions before and
  * after it, within one block of the module's default extent.
  */
@@ -16,6 +16,10 @@ kc_mig_round:
 	out	%al, $KC_MIG_ZONE
 	mov	$0x11, %al		/* ICW1: edge, cascade, ICW4 */
 	out	%al, $0x20
+	mov	$KC_MIG_MMIO, %r8d
+	mov	%edi, (%r8)		/* userspace MMIO, between ICWs */
+	.globl kc_mig_mmio_store_end
+kc_mig_mmio_store_end:
 	mov	$0x20, %al		/* ICW2: vectors 0x20-0x27 */
 	out	%al, $0x21
 	mov	$KC_MIG_USER, %edx
@@ -26,6 +30,12 @@ kc_mig_round:
 	out	%al, $0x21
 	mov	$0x01, %al		/* ICW4: 8086 mode */
 	out	%al, $0x21
+	.globl kc_mig_mmio_load
+kc_mig_mmio_load:
+	mov	4(%r8), %r9d		/* userspace MMIO, before OCW1 */
+	.globl kc_mig_mmio_load_end
+kc_mig_mmio_load_end:
+	mov	%r9d, 4 * KC_MIG_OUT_MMIO(%rsi)
 	mov	%cl, %al		/* OCW1: the mask read */
 	out	%al, $0x21
 	mov	%edi, %eax

@@ -5,17 +5,20 @@
  *
  * The guest runs rounds of kc_mig_round() (kc_migrate_io.S): the 8259's
  * initialisation, the 8254's channel 2 programmed and its status read
- * back, OUTs to a coalesced PIO zone, and three accesses to a port no
- * in-kernel device covers, which the test handles (reads return a fixed
- * sequence of values, writes are logged).  Each userspace access sits
- * between in-kernel accesses a few instructions away: in the 8259 between
- * ICW2 and ICW3, in the 8254 between the two bytes of a count and between
- * the latch of a status and its read, all within one block.
+ * back, OUTs to a coalesced PIO zone, three accesses to a port no
+ * in-kernel device covers and a store and a load to MMIO no memslot
+ * covers, which the test handles (reads return a fixed sequence of
+ * values, writes are logged).  Each userspace access sits between
+ * in-kernel accesses a few instructions away: in the 8259 between ICW1
+ * and ICW2, ICW2 and ICW3, ICW4 and OCW1, in the 8254 between the two
+ * bytes of a count and between the latch of a status and its read, all
+ * within one block.
  *
- * At every exit to userspace (the device and each ucall) the test
+ * At every exit to userspace (the devices and each ucall) the test
  * completes the access as userspace must before it saves state (the data
- * of an IN, then KVM_RUN with immediate_exit, which must fail with EINTR
- * after moving RIP past the instruction), saves the vCPU
+ * of an IN or a load, then KVM_RUN with immediate_exit, which must fail
+ * with EINTR after moving RIP past an IN, OUT or load; KVM retired a
+ * store before its exit), saves the vCPU
  * (vcpu_save_state(), as state_test does), the 8259s and IOAPIC
  * (KVM_GET_IRQCHIP) and the 8254 (KVM_GET_PIT2), drains the zone's ring
  * into the log, destroys the VM, creates a new one with the same memory,
@@ -45,27 +48,30 @@
 #define NR_ROUNDS	8
 #define MAX_LOG		(NR_ROUNDS * 8)
 
-/* Exits to userspace in a run: the device's, each round's ucall, DONE. */
-#define USER_EXITS	(NR_ROUNDS * (KC_MIG_USER_IO + 1) + 1)
+/* Exits to userspace in a run: the devices', each round's ucall, DONE. */
+#define USER_EXITS	(NR_ROUNDS * (KC_MIG_USER_IO + KC_MIG_USER_MMIO + 1) + 1)
 /* Every I/O instruction the guest executes, ucalls included. */
-#define GUEST_IO	(NR_ROUNDS * (KC_MIG_KERNEL_IO + KC_MIG_USER_IO + 1) + 1)
+#define GUEST_IO	(NR_ROUNDS * (KC_MIG_KERNEL_IO + KC_MIG_USER_IO + \
+				      KC_MIG_USER_MMIO + 1) + 1)
 
 /*
- * KVM's I/O exits per round when every exit to userspace starts a new
- * VM, whose block table is empty: off and confirm (no block is seen
- * twice in one VM) run every access on its own; scan and addr run one
- * block for each of the four runs of in-kernel accesses between the
- * userspace ones, the first three of which exit to userspace for the
- * userspace access that ends them (user_pio), and the ucall.  The
- * block does not go on after the access: the test completes it with
+ * KVM's port I/O exits per round when every exit to userspace starts a
+ * new VM, whose block table is empty: off and confirm (no block is seen
+ * twice in one VM) run every port access on its own; scan and addr run
+ * one block for each of the six runs of in-kernel accesses between the
+ * userspace ones, the first five of which exit to userspace for the
+ * userspace access that ends them (user_pio, user_mmio), and the ucall.
+ * The block does not go on after the access: the test completes it with
  * immediate_exit and migrates, so the guest resumes natively on the new
  * VM and exits again at the next run.  The last ucall (DONE) adds one.
+ * Every mode makes KC_MIG_USER_MMIO MMIO exits a round (mmio_exits): off
+ * and confirm as KVM's, scan and addr from a block.
  */
 static const int exits_per_round[NR_MODES] = {
 	[M_OFF] = KC_MIG_KERNEL_IO + KC_MIG_USER_IO + 1,
-	[M_SCAN] = 4 + 1,
+	[M_SCAN] = 6 + 1,
 	[M_CONFIRM] = KC_MIG_KERNEL_IO + KC_MIG_USER_IO + 1,
-	[M_ADDR] = 4 + 1,
+	[M_ADDR] = 6 + 1,
 };
 
 static u32 round_seed(int round)
@@ -95,13 +101,13 @@ static void guest_code(void)
 }
 
 /* Host side. */
-enum { REC_ZONE, REC_USER_IN, REC_USER_OUT };
+enum { REC_ZONE, REC_USER_IN, REC_USER_OUT, REC_MMIO_IN, REC_MMIO_OUT };
 
 /* One access a device saw; zone entries carry no RIP. */
 struct io_rec {
 	u64 rip;
 	u32 data;
-	u16 port;
+	u16 port;		/* MMIO: the offset from KC_MIG_MMIO */
 	u8 size;
 	u8 kind;
 };
@@ -122,6 +128,7 @@ struct run_obs {
 	struct kvm_regs regs;
 	struct kc_stats stats;		/* summed over the run's VMs */
 	u64 io_exits;			/* KVM's, summed likewise */
+	u64 mmio_exits;			/* KVM's, summed likewise */
 };
 
 /* The VM of a run, which migration replaces. */
@@ -149,6 +156,12 @@ static void create_devices(struct kvm_vm *vm)
 
 	vm_ioctl(vm, KVM_CREATE_PIT2, &pit);
 	kvm_vm_register_coalesced_io(vm, KC_MIG_ZONE, 1, true);
+}
+
+/* The guest's page tables, in its memory, survive migration. */
+static void map_mmio(struct kvm_vm *vm)
+{
+	virt_map(vm, KC_MIG_MMIO, KC_MIG_MMIO, 1);
 }
 
 static void log_add(struct run_obs *obs, const struct io_rec *rec)
@@ -215,6 +228,32 @@ static void user_io(struct vm_ctx *c)
 	log_add(c->obs, &rec);
 }
 
+/* The userspace MMIO device: likewise, reads from the same sequence. */
+static void user_mmio(struct vm_ctx *c)
+{
+	struct kvm_run *run = c->vcpu->run;
+	struct io_rec rec = {
+		.rip = guest_rip(c->vcpu),
+		.port = run->mmio.phys_addr - KC_MIG_MMIO,
+		.size = run->mmio.len,
+	};
+	u32 value;
+
+	TEST_ASSERT(run->mmio.phys_addr - KC_MIG_MMIO < 8 &&
+		    run->mmio.len == 4,
+		    "MMIO exit for 0x%llx, %u bytes", run->mmio.phys_addr,
+		    run->mmio.len);
+	if (!run->mmio.is_write) {
+		value = user_read_value(c->obs->nr_user_reads++);
+		memcpy(run->mmio.data, &value, run->mmio.len);
+		rec.kind = REC_MMIO_IN;
+	} else {
+		rec.kind = REC_MMIO_OUT;
+	}
+	memcpy(&rec.data, run->mmio.data, run->mmio.len);
+	log_add(c->obs, &rec);
+}
+
 /* Length of the IN or OUT at the guest's @rip: 1 by DX, 2 by immediate. */
 static u64 pio_insn_len(struct kvm_vm *vm, u64 rip)
 {
@@ -226,16 +265,35 @@ static u64 pio_insn_len(struct kvm_vm *vm, u64 rip)
 }
 
 /*
- * Finish the IN or OUT KVM exited for, as userspace must before saving
+ * Where the access KVM exited for at @rip leaves RIP once complete: past
+ * an IN or OUT, past the MMIO load; a store was retired before the exit.
+ */
+static u64 completed_rip(struct vm_ctx *c, u64 rip)
+{
+	struct kvm_run *run = c->vcpu->run;
+
+	if (run->exit_reason == KVM_EXIT_IO)
+		return rip + pio_insn_len(c->vm, rip);
+	if (run->mmio.is_write) {
+		TEST_ASSERT_EQ(rip, (u64)kc_mig_mmio_store_end);
+		return rip;
+	}
+	TEST_ASSERT_EQ(rip, (u64)kc_mig_mmio_load);
+	return (u64)kc_mig_mmio_load_end;
+}
+
+/*
+ * Finish the access KVM exited for, as userspace must before saving
  * state: KVM_RUN with immediate_exit completes it (the data of an IN goes
- * to RAX, RIP moves past the instruction) and returns EINTR without
- * entering the guest.  get_ucall() does the same for a ucall's IN, and
- * vcpu_save_state() again, which then has nothing to complete.
+ * to RAX, that of a load to its register, RIP moves past the
+ * instruction) and returns EINTR without entering the guest.
+ * get_ucall() does the same for a ucall's IN, and vcpu_save_state()
+ * again, which then has nothing to complete.
  */
 static void complete_io(struct vm_ctx *c)
 {
 	u64 rip = guest_rip(c->vcpu);
-	u64 len = pio_insn_len(c->vm, rip);
+	u64 done = completed_rip(c, rip);
 	int r;
 
 	c->vcpu->run->immediate_exit = 1;
@@ -243,9 +301,9 @@ static void complete_io(struct vm_ctx *c)
 	c->vcpu->run->immediate_exit = 0;
 	TEST_ASSERT(r == -1 && errno == EINTR,
 		    "KVM_RUN with immediate_exit: %d, errno %d", r, errno);
-	TEST_ASSERT(guest_rip(c->vcpu) == rip + len,
+	TEST_ASSERT(guest_rip(c->vcpu) == done,
 		    "Completion moved RIP from 0x%lx to 0x%lx, wanted 0x%lx",
-		    rip, guest_rip(c->vcpu), rip + len);
+		    rip, guest_rip(c->vcpu), done);
 }
 
 /* Add the VM's counters to the run's, before the VM goes. */
@@ -255,6 +313,7 @@ static void account_vm(struct vm_ctx *c)
 
 	c->obs->stats = kc_stats_add(&c->obs->stats, &now);
 	c->obs->io_exits += kc_vcpu_stat(c->vcpu, "io_exits");
+	c->obs->mmio_exits += kc_vcpu_stat(c->vcpu, "mmio_exits");
 }
 
 static void save_vm(struct vm_ctx *c, struct vm_state *st)
@@ -340,10 +399,13 @@ static void run_guest(struct vm_ctx *c, bool migrate_vm)
 			REPORT_GUEST_ASSERT(uc);
 			break;
 		default:
-			TEST_ASSERT(c->vcpu->run->exit_reason == KVM_EXIT_IO,
-				    "Exit %s",
-				    exit_reason_str(c->vcpu->run->exit_reason));
-			user_io(c);
+			if (c->vcpu->run->exit_reason == KVM_EXIT_MMIO)
+				user_mmio(c);
+			else if (c->vcpu->run->exit_reason == KVM_EXIT_IO)
+				user_io(c);
+			else
+				TEST_FAIL("Exit %s",
+					  exit_reason_str(c->vcpu->run->exit_reason));
 			if (migrate_vm)
 				complete_io(c);
 		}
@@ -361,6 +423,7 @@ static void run_mode(int mode, bool migrate_vm, struct run_obs *obs)
 
 	c.vm = vm_create_with_one_vcpu(&c.vcpu, guest_code);
 	create_devices(c.vm);
+	map_mmio(c.vm);
 	run_guest(&c, migrate_vm);
 
 	vcpu_regs_get(c.vcpu, &obs->regs);
@@ -377,32 +440,41 @@ static void check_reference(const struct run_obs *ref)
 {
 	int round, i = 0, n = 0;
 
-	TEST_ASSERT_EQ(ref->nr_log, NR_ROUNDS * 5);
+	TEST_ASSERT_EQ(ref->nr_log, NR_ROUNDS * 7);
 	for (round = 0; round < NR_ROUNDS; round++) {
 		u32 seed = round_seed(round), v = user_read_value(n++);
+		u32 m = user_read_value(n++);
 		u8 in8 = user_read_value(n++);
 		u32 dev = (v & 0xff) << 8 | 0x30 | (seed & 6);
 		const struct devices *d = &ref->dev[round];
 		const struct io_rec *log = &ref->log[i];
 
 		TEST_ASSERT(log[0].kind == REC_ZONE && log[0].data == (u8)seed &&
-			    log[1].kind == REC_USER_IN && log[1].size == 4 &&
-			    log[1].data == v &&
-			    log[2].kind == REC_USER_OUT && log[2].size == 1 &&
-			    log[2].data == (u8)((v >> 8) ^ seed) &&
-			    log[3].kind == REC_USER_IN && log[3].size == 1 &&
-			    log[3].data == in8 &&
-			    log[4].kind == REC_ZONE && log[4].data == (u8)dev,
+			    log[1].kind == REC_MMIO_OUT && log[1].port == 0 &&
+			    log[1].size == 4 && log[1].data == seed &&
+			    log[1].rip == (u64)kc_mig_mmio_store_end &&
+			    log[2].kind == REC_USER_IN && log[2].size == 4 &&
+			    log[2].data == v &&
+			    log[3].kind == REC_MMIO_IN && log[3].port == 4 &&
+			    log[3].size == 4 && log[3].data == m &&
+			    log[3].rip == (u64)kc_mig_mmio_load &&
+			    log[4].kind == REC_USER_OUT && log[4].size == 1 &&
+			    log[4].data == (u8)((v >> 8) ^ seed) &&
+			    log[5].kind == REC_USER_IN && log[5].size == 1 &&
+			    log[5].data == in8 &&
+			    log[6].kind == REC_ZONE && log[6].data == (u8)dev,
 			    "off, round %d: accesses differ from the model",
 			    round);
-		i += 5;
+		i += 7;
 		TEST_ASSERT(ref->out[round][KC_MIG_OUT_IN32] == v &&
 			    ref->out[round][KC_MIG_OUT_IN8] == in8 &&
 			    ref->out[round][KC_MIG_OUT_DEV] == dev &&
+			    ref->out[round][KC_MIG_OUT_MMIO] == m &&
 			    ref->ret[round] == dev,
-			    "off, round %d: results 0x%x 0x%x 0x%x 0x%x",
+			    "off, round %d: results 0x%x 0x%x 0x%x 0x%x 0x%x",
 			    round, ref->out[round][0], ref->out[round][1],
-			    ref->out[round][2], ref->ret[round]);
+			    ref->out[round][2], ref->out[round][3],
+			    ref->ret[round]);
 		TEST_ASSERT(d->pic[0].irq_base == 0x20 && !d->pic[0].init_state &&
 			    d->pic[0].imr == (u8)v,
 			    "off, round %d: 8259 base 0x%x init %u imr 0x%x",
@@ -460,27 +532,33 @@ static void check_counters(int mode, const struct run_obs *obs)
 	TEST_ASSERT(obs->io_exits == NR_ROUNDS * exits_per_round[mode] + 1,
 		    "mode %s: %lu I/O exits, wanted %d", name, obs->io_exits,
 		    NR_ROUNDS * exits_per_round[mode] + 1);
-	TEST_ASSERT_EQ(s->exits, obs->io_exits);
+	TEST_ASSERT_EQ(obs->mmio_exits, NR_ROUNDS * KC_MIG_USER_MMIO);
+	/* Blocks exit for the MMIO themselves: the module sees no fault. */
 	TEST_ASSERT_EQ(s->pio_exits, obs->io_exits);
+	TEST_ASSERT_EQ(s->mmio_exits, blocks ? 0 : obs->mmio_exits);
+	TEST_ASSERT_EQ(s->exits, s->pio_exits + s->mmio_exits);
 	/*
 	 * Accesses the module ran or exited to userspace for, plus one per
 	 * exit KVM handled.
 	 */
-	TEST_ASSERT(s->io + s->user_pio + s->exits - s->handled == GUEST_IO,
-		    "mode %s: io %lu + user_pio %lu + exits %lu - handled %lu, wanted %d",
-		    name, s->io, s->user_pio, s->exits, s->handled, GUEST_IO);
+	TEST_ASSERT(s->io + s->user_pio + s->user_mmio + s->exits - s->handled ==
+		    GUEST_IO,
+		    "mode %s: io %lu + user_pio %lu + user_mmio %lu + exits %lu - handled %lu, wanted %d",
+		    name, s->io, s->user_pio, s->user_mmio, s->exits,
+		    s->handled, GUEST_IO);
 	/* The module ran every in-kernel access; userspace ones it left. */
 	TEST_ASSERT_EQ(s->io, mode == M_OFF ? 0 : NR_ROUNDS * KC_MIG_KERNEL_IO);
 	/* Left to KVM: the ucalls, and in confirm the userspace accesses. */
 	TEST_ASSERT_EQ(s->declined, mode == M_OFF ? 0 :
 		       blocks ? NR_ROUNDS + 1 : USER_EXITS);
 	TEST_ASSERT_EQ(s->user_pio, blocks ? NR_ROUNDS * KC_MIG_USER_IO : 0);
+	TEST_ASSERT_EQ(s->user_mmio, blocks ? NR_ROUNDS * KC_MIG_USER_MMIO : 0);
 	/* Each access was completed with immediate_exit, then migrated. */
 	TEST_ASSERT_EQ(s->resumed, 0);
 	/* Every VM starts with an empty table: no block is found there. */
 	TEST_ASSERT_EQ(s->table_hits, 0);
 	TEST_ASSERT_EQ(s->hash_mismatches, 0);
-	TEST_ASSERT_EQ(s->blocks, blocks ? NR_ROUNDS * 4 : 0);
+	TEST_ASSERT_EQ(s->blocks, blocks ? NR_ROUNDS * 6 : 0);
 	TEST_ASSERT_EQ(s->stop_user_io, 0);
 }
 
