@@ -43,6 +43,7 @@ static const char * const kc_stat_names[KC_NR_STATS] = {
 	[KC_STAT_HASH_MISMATCHES]	= "hash_mismatches",
 	[KC_STAT_DECLINED]		= "declined",
 	[KC_STAT_USER_IO_KNOWN]		= "user_io_known",
+	[KC_STAT_SINGULAR_KNOWN]	= "singular_known",
 	[KC_STAT_STOP_EVENT]		= "stop_event",
 	[KC_STAT_STOP_USER_IO]		= "stop_user_io",
 	[KC_STAT_STOP_IOPL]		= "stop_iopl",

@@ -75,6 +75,8 @@ static bool kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	/* Nothing to resume after the block's last instruction. */
 	if (code->user_exit.len && code->user_exit.resume >= blk->len)
 		code->user_exit.resume = 0;
+	if (ran > 0 && blk->singular && !code->start)
+		kc_singular_note(vm, code, code->rip, blk->extent);
 	kc_block_put(blk);
 	if (code->user_exit.len) {
 		*ret = kc_exit_user(vm, vcpu, gpa, &code->user_exit);
@@ -254,18 +256,22 @@ static bool kc_mode_addr(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 
 /*
  * Handle the exit of @code (its exit_gpa and port set) in @mode, unless
- * it is known to go to userspace or the vCPU's state forbids.
+ * it is known to go to userspace or to be singular (confirm mode scans
+ * at every exit, as Figure 6 does), or the vCPU's state forbids.
  */
 static bool kc_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 			enum kc_mode mode, struct kc_code *code, int *ret)
 {
+	unsigned long rip = kvm_rip_read(vcpu);
 	bool handled = false;
 
 	code->start = 0;
 	if (kc_user_io_known(vm, vcpu->kvm, code)) {
 		kc_stat_inc(vm, KC_STAT_USER_IO_KNOWN);
-	} else if (kc_vcpu_can_run(vcpu) &&
-		   !kc_translate(vcpu, code, kvm_rip_read(vcpu))) {
+	} else if (mode != KC_MODE_CONFIRM &&
+		   kc_singular_known(vm, code, rip)) {
+		kc_stat_inc(vm, KC_STAT_SINGULAR_KNOWN);
+	} else if (kc_vcpu_can_run(vcpu) && !kc_translate(vcpu, code, rip)) {
 		switch (mode) {
 		case KC_MODE_SCAN:
 			handled = kc_mode_scan(vm, vcpu, code, ret);

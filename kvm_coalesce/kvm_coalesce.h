@@ -53,6 +53,9 @@ enum kc_mode {
 /* MMIO addresses remembered as going to userspace, per VM (user_io.c). */
 #define KC_USER_MMIO_SLOTS	64
 
+/* RIPs of port I/O exits remembered as singular, per VM (singular.c). */
+#define KC_SINGULAR_SLOTS	64
+
 /* Per-VM event counters; names in debugfs.c. */
 enum kc_stat {
 	KC_STAT_EXITS,		/* exits offered to the module */
@@ -72,6 +75,7 @@ enum kc_stat {
 	KC_STAT_HASH_MISMATCHES, /* stored blocks whose code changed */
 	KC_STAT_DECLINED,	/* exits left to KVM: vCPU state, code, device */
 	KC_STAT_USER_IO_KNOWN,	/* ... of which known to go to userspace */
+	KC_STAT_SINGULAR_KNOWN,	/* ... of which known to be singular */
 	KC_STAT_STOP_EVENT,	/* blocks cut short: pending event or signal */
 	KC_STAT_STOP_USER_IO,	/* ... MMIO, INS, OUTS no device accepted */
 	KC_STAT_STOP_IOPL,	/* ... I/O not allowed at the guest's CPL */
@@ -251,6 +255,13 @@ struct kc_block {
 	struct kc_insn insns[];
 };
 
+/* A port I/O exit's RIP whose block was singular (singular.c). */
+struct kc_singular {
+	unsigned long rip;
+	u16 uses;		/* exits it has served */
+	u8 extent;		/* the extent the block was scanned with */
+};
+
 /*
  * Per-VM state, attached to the VM by the first exit the module sees and
  * released by KVM (see asm/kvm_io_exit.h): when the VM is destroyed, or
@@ -286,6 +297,9 @@ struct kc_vm {
 	const void *user_pio_bus;
 	gpa_t user_mmio[KC_USER_MMIO_SLOTS];	/* INVALID_GPA: empty */
 	const void *user_mmio_bus;
+
+	/* Read and written without locks, see singular.c. */
+	struct kc_singular singular[KC_SINGULAR_SLOTS];
 };
 
 /* main.c: module parameters, read locklessly at each exit */
@@ -344,6 +358,13 @@ bool kc_user_io_known(struct kc_vm *vm, struct kvm *kvm,
 		      struct kc_code *code);
 void kc_user_io_note(struct kc_vm *vm, struct kvm *kvm,
 		     const struct kc_code *code);
+
+/* singular.c */
+void kc_singular_init(struct kc_vm *vm);
+bool kc_singular_known(struct kc_vm *vm, const struct kc_code *code,
+		       unsigned long rip);
+void kc_singular_note(struct kc_vm *vm, const struct kc_code *code,
+		      unsigned long rip, unsigned int extent);
 
 /* exec.c */
 int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,

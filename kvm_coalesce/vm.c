@@ -58,6 +58,7 @@ static struct kc_vm *kc_vm_create(struct kvm *kvm)
 		kfree(vm);
 		return NULL;
 	}
+	kc_singular_init(vm);
 	vm->kvm = kvm;
 	vm->mode = -1;
 	vm->hook.release = kc_vm_release;

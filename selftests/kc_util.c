@@ -44,6 +44,7 @@ static const struct {
 	KC_FIELD(hash_mismatches),
 	KC_FIELD(declined),
 	KC_FIELD(user_io_known),
+	KC_FIELD(singular_known),
 	KC_FIELD(stop_event),
 	KC_FIELD(stop_user_io),
 	KC_FIELD(stop_iopl),

@@ -35,6 +35,7 @@ struct kc_stats {
 	u64 hash_mismatches;
 	u64 declined;
 	u64 user_io_known;
+	u64 singular_known;
 	u64 stop_event;
 	u64 stop_user_io;
 	u64 stop_iopl;

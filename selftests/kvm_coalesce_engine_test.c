@@ -5,7 +5,8 @@
  * The guest runs a fixed program of stages, each a call of a routine of
  * kc_engine_io.S followed by a ucall: the example of Figure 8 of the
  * patent (I/O at instructions 3, 5, 8 and 11, extent 10) twice, a
- * singular access twice, Figure 8 again after the guest rewrote one of
+ * singular access twice and then as often as the module leaves one to
+ * KVM by its RIP before it looks at its code again, Figure 8 again after the guest rewrote one of
  * its instructions, with the extent changed to 2 and back at run time,
  * a write and read-back of the in-kernel PIC's IMR, a block whose
  * second access goes to a userspace device, a block with a forward
@@ -38,6 +39,7 @@ enum stage {
 	ST_START,
 	ST_FIG8_A, ST_FIG8_B,		/* Figure 8, then again: table hit */
 	ST_SINGLE_A, ST_SINGLE_B,	/* singular access */
+	ST_SINGLE_MANY,			/* ... SINGULAR_USES more times */
 	ST_FIG8_C, ST_FIG8_D,		/* after the guest rewrote the code */
 	ST_FIG8_E,			/* extent 2 */
 	ST_FIG8_F,			/* extent 10 again */
@@ -51,21 +53,28 @@ enum stage {
 };
 
 /*
+ * How many exits at one RIP the module leaves to KVM, known singular,
+ * before it looks at the code there again (KC_SINGULAR_USES, singular.c).
+ */
+#define SINGULAR_USES	64
+
+/*
  * Exits KVM counts per stage, besides the stage's ucall.  STRING_FAULT:
  * the block stops before the INS, which exits again and is left to KVM,
  * which exits to userspace for the port, then injects the page fault;
  * then the last OUT exits.
  */
+#define SM		SINGULAR_USES
 static const int expected_exits[NR_MODES][NR_STAGES] = {
-	/*             A  B  SA SB C  D  E  F  PIC USER MIX JA JB JC SU SD SF */
-	[M_OFF]     = { 0, 4, 4, 1, 1, 4, 4, 4, 4, 2, 3,  6,  3, 3, 2, 6, 6, 3 },
-	[M_SCAN]    = { 0, 1, 1, 1, 1, 2, 1, 3, 1, 1, 1,  1,  1, 1, 1, 1, 1, 3 },
-	[M_CONFIRM] = { 0, 4, 1, 1, 1, 2, 1, 4, 2, 2, 3,  6,  3, 1, 1, 6, 1, 3 },
-	[M_ADDR]    = { 0, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1,  1,  1, 1, 1, 1, 1, 3 },
+	/*            A  B  SA SB SM  C  D  E  F  PIC USER MIX JA JB JC SU SD SF */
+	[M_OFF]     = { 0, 4, 4, 1, 1, SM, 4, 4, 4, 4, 2, 3,  6,  3, 3, 2, 6, 6, 3 },
+	[M_SCAN]    = { 0, 1, 1, 1, 1, SM, 2, 1, 3, 1, 1, 1,  1,  1, 1, 1, 1, 1, 3 },
+	[M_CONFIRM] = { 0, 4, 1, 1, 1, SM, 2, 1, 4, 2, 2, 3,  6,  3, 1, 1, 6, 1, 3 },
+	[M_ADDR]    = { 0, 1, 1, 1, 1, SM, 1, 1, 3, 1, 1, 1,  1,  1, 1, 1, 1, 1, 3 },
 };
 
 #define USER_IN_VALUE	0x5a
-#define MAX_RING	64
+#define MAX_RING	(SINGULAR_USES + 16)
 #define MAX_USER_EXITS	4
 
 /* The zone: the 8-bit OUTs, and the OUTSW and OUTSD of the strings. */
@@ -111,6 +120,9 @@ static void guest_code(void)
 	GUEST_SYNC(ST_SINGLE_A);
 	results[ST_SINGLE_B] = kc_single(0x44);
 	GUEST_SYNC(ST_SINGLE_B);
+	for (i = 0; i < SINGULAR_USES; i++)
+		results[ST_SINGLE_MANY] += kc_single(i);
+	GUEST_SYNC(ST_SINGLE_MANY);
 	/* add $1, %eax becomes add $2, %eax. */
 	WRITE_ONCE(kc_fig8_add_imm[0], 2);
 	results[ST_FIG8_C] = kc_fig8(0x55);
@@ -395,6 +407,13 @@ static void check_off(const struct run_obs *off)
 				    fig8[i].stage, j, st->ring[j].data[0], out[j]);
 	}
 	TEST_ASSERT_EQ(off->results[ST_SINGLE_A], 0x34);
+	/* The sum of i + 1 over the calls, and each i in the ring. */
+	TEST_ASSERT_EQ(off->results[ST_SINGLE_MANY],
+		       SINGULAR_USES * (SINGULAR_USES + 1) / 2);
+	st = &off->stage[ST_SINGLE_MANY];
+	TEST_ASSERT_EQ(st->nr_ring, SINGULAR_USES);
+	for (j = 0; j < SINGULAR_USES; j++)
+		TEST_ASSERT_EQ(st->ring[j].data[0], j);
 	TEST_ASSERT_EQ(off->results[ST_PIC], 0xa5);
 	TEST_ASSERT_EQ(off->stage[ST_USER].nr_user, 1);
 	TEST_ASSERT_EQ(off->stage[ST_USER].nr_ring, 2);
@@ -467,7 +486,22 @@ static void check_scan_counters(const struct run_obs *obs)
 	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_B).scans, 0);
 	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_B).table_hits, 1);
 	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_B).user_io_known, 1);
-	TEST_ASSERT_EQ(stage_delta(obs, ST_SINGLE_B).scans, 0);
+	/*
+	 * The singular access is then left to KVM by its RIP, without a
+	 * lookup (singular.c), SINGULAR_USES - 1 times in a row; then the
+	 * table finds it singular again.
+	 */
+	d = stage_delta(obs, ST_SINGLE_B);
+	TEST_ASSERT(d.scans == 0 && d.table_hits == 0 && d.io == 0 &&
+		    d.singular_known == 1,
+		    "scan, second singular access: scans %lu, table hits %lu, io %lu, singular_known %lu",
+		    d.scans, d.table_hits, d.io, d.singular_known);
+	d = stage_delta(obs, ST_SINGLE_MANY);
+	TEST_ASSERT(d.scans == 0 && d.table_hits == 1 && d.io == 1 &&
+		    d.singular_known == SINGULAR_USES - 1,
+		    "scan, %d singular accesses: scans %lu, table hits %lu, io %lu, singular_known %lu",
+		    SINGULAR_USES, d.scans, d.table_hits, d.io,
+		    d.singular_known);
 	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_C).hash_mismatches, 1);
 	/*
 	 * The userspace read in the block: one exit to userspace for it,

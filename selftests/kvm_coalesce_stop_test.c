@@ -196,6 +196,15 @@ static struct kc_stats stage_delta(const struct run_obs *obs, int stage)
 	return kc_stats_sub(&obs->stats[stage], &obs->stats[stage - 1]);
 }
 
+/*
+ * Exits of lone OUTs that scan and addr leave to KVM as known singular
+ * (singular.c), @per_call a call: all but the first call's.
+ */
+static u64 known_singular(int mode, int per_call)
+{
+	return mode == M_CONFIRM ? 0 : per_call * (NR_CALLS - 1);
+}
+
 /* Why the module did what it did, from its counters. */
 static void check_counters(int mode, const struct run_obs *obs)
 {
@@ -223,11 +232,17 @@ static void check_counters(int mode, const struct run_obs *obs)
 	TEST_ASSERT(nc.stop_fault == (mode == M_CONFIRM ? 1 : NR_CALLS),
 		    "mode %s: %lu blocks stopped at the non-canonical store",
 		    name, nc.stop_fault);
-	/* LOCK: both OUTs run alone, by the module, in no block. */
-	TEST_ASSERT(lock.declined == 1 && lock.blocks == 0 &&
-		    lock.handled == 2 * NR_CALLS,
-		    "mode %s: LOCK stage declined %lu, blocks %lu, handled %lu",
-		    name, lock.declined, lock.blocks, lock.handled);
+	/*
+	 * LOCK: both OUTs run alone, in no block: by the module at the
+	 * first call; scan and addr then leave them to KVM, known singular.
+	 */
+	TEST_ASSERT(lock.singular_known == known_singular(mode, 2) &&
+		    lock.declined == 1 + lock.singular_known &&
+		    lock.blocks == 0 &&
+		    lock.handled + lock.singular_known == 2 * NR_CALLS,
+		    "mode %s: LOCK stage declined %lu, singular_known %lu, blocks %lu, handled %lu",
+		    name, lock.declined, lock.singular_known, lock.blocks,
+		    lock.handled);
 	/*
 	 * RING: the zone's port was never taken for a userspace one (only
 	 * the ucall's was), and bursts were coalesced after the ring

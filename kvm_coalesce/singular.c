@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Port I/O exits known to be singular.
+ *
+ * Most port I/O exits of a busy guest are lone accesses: a virtio
+ * notification through an ioeventfd, a PIT read, an EOI.  Modes scan and
+ * addr keep such an exit's block, marked singular, in the table, but
+ * finding it again costs a translation of RIP, a lookup and a read of
+ * the code, and running the one instruction costs more in the module
+ * than in KVM's own kvm_fast_pio(): about 1,800 instructions more per
+ * exit in the test VM (make bench, "2 OUTs + 48 ADDs").
+ *
+ * So each VM remembers, in a small direct-mapped cache, the linear RIP
+ * (the translation is what it spares) of port I/O exits whose block was
+ * singular, with the extent it was scanned with, and leaves the next
+ * exits there to KVM at once.  Entries are set and read without locks:
+ * a stale, torn or racing entry can only make the module decline an
+ * exit, i.e. let KVM handle it as it would without the module, which is
+ * always correct.  What a stale entry can cost is a block not run: the
+ * guest rewrote the code at that RIP, or another address space has
+ * other code there.  So an entry serves KC_SINGULAR_USES exits, then is
+ * dropped, and the next exit at that RIP takes the full path again, to
+ * find the block or learn the entry anew.
+ *
+ * INS and OUTS are not remembered: KVM emulates them, which costs more
+ * than the module's path.  Nor MMIO, for the same reason: KVM emulates
+ * every MMIO access it does not fast-path.
+ */
+#include <linux/hash.h>
+#include <linux/kvm_host.h>
+
+#include "kvm_cache_regs.h"
+
+#include "kvm_coalesce.h"
+
+/* Exits an entry serves before the full path looks at its code again. */
+#define KC_SINGULAR_USES	64
+
+/* No RIP: non-canonical in 4- and 5-level paging. */
+#define KC_NO_RIP		BIT_ULL(63)
+
+void kc_singular_init(struct kc_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < KC_SINGULAR_SLOTS; i++)
+		vm->singular[i].rip = KC_NO_RIP;
+}
+
+static struct kc_singular *kc_singular_slot(struct kc_vm *vm,
+					    unsigned long rip)
+{
+	return &vm->singular[hash_64(rip, ilog2(KC_SINGULAR_SLOTS))];
+}
+
+/* Only a port I/O exit's own lone IN or OUT is remembered. */
+static bool kc_singular_exit(const struct kc_code *code)
+{
+	return code->exit_gpa == INVALID_GPA && !code->exit_string;
+}
+
+/* Whether the exit of @code, at @rip, is known to be a lone IN or OUT. */
+bool kc_singular_known(struct kc_vm *vm, const struct kc_code *code,
+		       unsigned long rip)
+{
+	struct kc_singular *e = kc_singular_slot(vm, rip);
+	unsigned int uses;
+
+	if (!kc_singular_exit(code) || READ_ONCE(e->rip) != rip ||
+	    READ_ONCE(e->extent) != kc_vm_extent(vm))
+		return false;
+	uses = READ_ONCE(e->uses) + 1;
+	if (uses >= KC_SINGULAR_USES) {
+		WRITE_ONCE(e->rip, KC_NO_RIP);
+		return false;
+	}
+	WRITE_ONCE(e->uses, uses);
+	return true;
+}
+
+/* The exit of @code at @rip ran a singular block: remember it. */
+void kc_singular_note(struct kc_vm *vm, const struct kc_code *code,
+		      unsigned long rip, unsigned int extent)
+{
+	struct kc_singular *e = kc_singular_slot(vm, rip);
+
+	if (!kc_singular_exit(code))
+		return;
+	WRITE_ONCE(e->rip, KC_NO_RIP);
+	WRITE_ONCE(e->uses, 0);
+	WRITE_ONCE(e->extent, extent);
+	WRITE_ONCE(e->rip, rip);
+}
