@@ -25,12 +25,11 @@ static const char * const kc_mode_names[KC_NR_MODES] = {
 
 /* Written by the parameter setters, read locklessly by every exit. */
 /*
- * scan is the default: on blocks found in the table it costs a keyed
- * hash more than addr, but it remembers singular accesses, which addr
- * rescans at every exit, and it runs a block at its first sighting,
- * which confirm does not (make bench, Documentation/design.rst).
+ * addr is the default: it makes the decisions of scan without a keyed
+ * hash of the code at every lookup, and runs a block at its first
+ * sighting, which confirm does not (make bench, Documentation/design.rst).
  */
-static unsigned int kc_mode = KC_MODE_SCAN;
+static unsigned int kc_mode = KC_MODE_ADDR;
 static unsigned int kc_extent = KC_EXTENT_DEFAULT;
 
 /* A mode's index, or -EINVAL; trailing newline allowed. */
@@ -78,7 +77,8 @@ static const struct kernel_param_ops kc_mode_ops = {
 	.get = kc_mode_get,
 };
 module_param_cb(mode, &kc_mode_ops, NULL, 0644);
-MODULE_PARM_DESC(mode, "What to do with I/O exits: off, scan, confirm, addr");
+MODULE_PARM_DESC(mode,
+		 "What to do with I/O exits: off, scan, confirm, addr (default)");
 
 static int kc_extent_set(const char *val, const struct kernel_param *kp)
 {
