@@ -13,6 +13,8 @@
 #                  workloads, under -icount; bench/results.json, Documentation/bench.svg
 #   make bench-guest  Debian's QEMU boots Debian's kernel under KVM in the
 #                  test VM, without the module and in each mode (-icount)
+#   make profile   where the test VM's instructions go in the exits of one
+#                  bench workload (WORKLOAD=add16 MODE=addr CALLS=20)
 #   make module    build kvm_coalesce.ko against the cached patched kernel
 #   make kernel    build (or reuse) the patched kernel; prints its tree
 #   make fuzz      fuzz kvm_coalesce/decode.c in user space (libFuzzer) for
@@ -55,6 +57,10 @@ bench-guest:
 	@KC_ICOUNT=1 KC_VM_TIMEOUT=$${KC_VM_TIMEOUT:-3600} scripts/vm-run.sh guest && \
 		grep -q '^KC-GUEST-PASS' "$${KC_BUILD:-build}/vm-guest/job.txt"
 
+# QEMU's exec log of the test VM, by function, per exit.
+profile:
+	@scripts/profile.sh $(or $(WORKLOAD),add16) $(or $(MODE),addr) $(or $(CALLS),20)
+
 # The decoder and scanner on arbitrary bytes, against the executor's
 # assumptions: no VM, no kernel module.
 FUZZ_SECONDS ?= 60
@@ -76,5 +82,5 @@ clean:
 		-o -name '.*.cmd' | xargs rm -f
 	rm -f Module.symvers modules.order .module-common.o .*.cmd
 
-.PHONY: check check-full demo bench bench-guest fuzz module selftests kernel lint \
-	clean
+.PHONY: check check-full demo bench bench-guest profile fuzz module selftests \
+	kernel lint clean

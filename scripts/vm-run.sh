@@ -10,6 +10,9 @@
 #
 # KC_ICOUNT=1 runs with -icount shift=0,sleep=off: the guest's clock then
 # counts executed instructions, 1 ns each, and timings are deterministic.
+# KC_ICOUNT=sleep runs with -icount shift=0,sleep=on: the same, but the
+# guest's clock keeps up with the host's while it is idle, so that a
+# sleep in the job lasts as long for an observer on the host.
 # KC_JOB_ENV="NAME=VALUE ..." exports these variables to the job.
 #
 # Fails if the job did not finish or the kernel log holds a WARN, BUG,
@@ -70,6 +73,7 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,+npt -m 2G
       -append "console=ttyS0 reboot=t panic=-1 loglevel=7 $cmdline kc.job=$job"
       -serial "file:$out/console.log" -serial "file:$out/job.log")
 [ "${KC_ICOUNT:-0}" = 1 ] && qemu+=(-icount shift=0,sleep=off)
+[ "${KC_ICOUNT:-0}" = sleep ] && qemu+=(-icount shift=0,sleep=on)
 if [ -n "${KC_MONITOR:-}" ]; then
 	qemu+=(-monitor "unix:$KC_MONITOR,server,nowait")
 else

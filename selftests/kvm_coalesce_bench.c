@@ -15,11 +15,17 @@
  *   exit   stock cost of one more OUT, i.e. of an exit handled in KVM
  *   io     cost of one more OUT coalesced into a block
  *   insn   cost of one more non-I/O instruction executed in a block
+ *
+ * With -p WORKLOAD [-n CALLS] it instead runs one workload, with the
+ * module as it is loaded, between the lines KC-SAMPLE-START and
+ * KC-SAMPLE-END, for scripts/profile.sh to log what the test VM
+ * executes in between.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -60,10 +66,33 @@ static const char * const names[NR_WORKLOADS] = {
 	"2 OUTs", "2 OUTs + 16 ADDs", "2 OUTs + 48 ADDs", "4 OUTs", "16 OUTs",
 };
 
+/* The workloads' names for -p. */
+static const char * const keys[NR_WORKLOADS] = {
+	"add0", "add16", "add48", "out4", "out16",
+};
+
+/* -p: the workload to profile, and how many calls; else -1. */
+static int profile_workload = -1;
+static int profile_calls;
+
+/* One call first, so that the module has seen the code; then the calls. */
+static void guest_profile(void)
+{
+	int i;
+
+	routines[profile_workload]();
+	GUEST_SYNC(0);
+	for (i = 0; i < profile_calls; i++)
+		routines[profile_workload]();
+	GUEST_DONE();
+}
+
 static void guest_code(void)
 {
 	int w, i;
 
+	if (profile_workload >= 0)
+		guest_profile();
 	for (w = 0; w < NR_WORKLOADS; w++) {
 		GUEST_SYNC(w);
 		for (i = 0; i < ITERATIONS; i++)
@@ -85,47 +114,99 @@ struct result {
 	double exits[NR_WORKLOADS];	/* per call */
 };
 
-static void run(struct result *res)
+/*
+ * Run @vcpu to its next ucall, draining the zone's @ring at each exit
+ * (it fills up before a workload ends).
+ */
+static u64 run_to_ucall(struct kvm_vcpu *vcpu,
+			struct kvm_coalesced_mmio_ring *ring, struct ucall *uc)
 {
-	u64 t[NR_WORKLOADS + 1], e[NR_WORKLOADS + 1];
-	struct kvm_coalesced_mmio_ring *ring;
-	struct kvm_vcpu *vcpu;
-	u32 size;
-	struct kvm_vm *vm;
-	struct ucall uc;
-	int w = 0;
-
-	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	kvm_vm_register_coalesced_io(vm, ZONE_PORT, 1, true);
-	ring = kc_ring(vcpu, &size);
+	u64 cmd;
 
 	for (;;) {
 		vcpu_run(vcpu);
-		/* The ring is full before a workload ends: userspace drains it. */
 		ring->first = ring->last;
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-		case UCALL_DONE:
-			t[w] = now_ns();
-			e[w] = kc_vcpu_stat(vcpu, "io_exits");
-			if (uc.cmd == UCALL_DONE)
-				goto done;
-			w++;
-			continue;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-		}
+		cmd = get_ucall(vcpu, uc);
+		if (cmd == UCALL_ABORT)
+			REPORT_GUEST_ASSERT(*uc);
+		if (cmd != UCALL_NONE)
+			return cmd;
 		TEST_ASSERT(vcpu->run->exit_reason == KVM_EXIT_IO &&
 			    vcpu->run->io.port == ZONE_PORT,
 			    "Unexpected exit %s",
 			    exit_reason_str(vcpu->run->exit_reason));
 	}
-done:
+}
+
+static void run(struct result *res)
+{
+	u64 t[NR_WORKLOADS + 1], e[NR_WORKLOADS + 1], cmd;
+	struct kvm_coalesced_mmio_ring *ring;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	u32 size;
+	int w;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	kvm_vm_register_coalesced_io(vm, ZONE_PORT, 1, true);
+	ring = kc_ring(vcpu, &size);
+
+	/* A ucall before each workload and at the end. */
+	for (w = 0; w <= NR_WORKLOADS; w++) {
+		cmd = run_to_ucall(vcpu, ring, &uc);
+		t[w] = now_ns();
+		e[w] = kc_vcpu_stat(vcpu, "io_exits");
+		TEST_ASSERT_EQ(cmd, w < NR_WORKLOADS ? UCALL_SYNC : UCALL_DONE);
+	}
 	for (w = 0; w < NR_WORKLOADS; w++) {
 		res->ns[w] = (double)(t[w + 1] - t[w]) / ITERATIONS;
 		res->exits[w] = (double)(e[w + 1] - e[w] - 1) / ITERATIONS;
 	}
 	kvm_vm_free(vm);
+}
+
+/*
+ * -p: the calls of one workload between the markers, with the module as
+ * loaded.  The pauses give the logger, which watches this output from
+ * the host, time to start and stop (the VM runs without -icount then).
+ */
+static void profile(int workload, int calls)
+{
+	struct kvm_coalesced_mmio_ring *ring;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	u32 size;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	kvm_vm_register_coalesced_io(vm, ZONE_PORT, 1, true);
+	ring = kc_ring(vcpu, &size);
+	profile_workload = workload;
+	profile_calls = calls;
+	sync_global_to_guest(vm, profile_workload);
+	sync_global_to_guest(vm, profile_calls);
+
+	TEST_ASSERT_EQ(run_to_ucall(vcpu, ring, &uc), UCALL_SYNC);
+	printf("KC-SAMPLE-START %s, %d calls\n", names[workload], calls);
+	fflush(stdout);
+	sleep(3);
+	TEST_ASSERT_EQ(run_to_ucall(vcpu, ring, &uc), UCALL_DONE);
+	printf("KC-SAMPLE-END\n");
+	fflush(stdout);
+	sleep(3);
+	kvm_vm_free(vm);
+}
+
+static int workload_of(const char *key)
+{
+	int w;
+
+	for (w = 0; w < NR_WORKLOADS; w++)
+		if (!strcmp(key, keys[w]))
+			return w;
+	TEST_FAIL("No workload %s: add0, add16, add48, out4 or out16", key);
+	return -1;
 }
 
 static void print(const char *config, const struct result *r,
@@ -142,8 +223,22 @@ int main(int argc, char *argv[])
 {
 	static const char * const modes[] = { "scan", "confirm", "addr" };
 	struct result stock, res;
+	int opt, workload = -1, calls = 20;
 	char params[64];
 	size_t i;
+
+	while ((opt = getopt(argc, argv, "p:n:")) != -1) {
+		if (opt == 'p')
+			workload = workload_of(optarg);
+		else if (opt == 'n')
+			calls = atoi(optarg);
+		else
+			TEST_FAIL("usage: %s [-p WORKLOAD [-n CALLS]]", argv[0]);
+	}
+	if (workload >= 0) {
+		profile(workload, calls);
+		return 0;
+	}
 
 	if (kc_module_loaded())
 		TEST_ASSERT_EQ(kc_module_unload(), 0);
