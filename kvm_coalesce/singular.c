@@ -22,9 +22,10 @@
  * dropped, and the next exit at that RIP takes the full path again, to
  * find the block or learn the entry anew.
  *
- * INS and OUTS are not remembered: KVM emulates them, which costs more
- * than the module's path.  Nor MMIO, for the same reason: KVM emulates
- * every MMIO access it does not fast-path.
+ * Only IN and OUT are remembered, the accesses kvm_fast_pio() handles
+ * without decoding them (given NRIP save).  KVM runs INS, OUTS and MMIO
+ * accesses through its instruction emulator, whose cost against the
+ * module's path was not measured: they keep taking that path.
  */
 #include <linux/hash.h>
 #include <linux/kvm_host.h>
