@@ -174,6 +174,11 @@ struct kc_stats kc_stats_add(const struct kc_stats *a,
 	return kc_stats_combine(a, b, 1);
 }
 
+u64 kc_singular_known_exits(int mode, u64 exits)
+{
+	return mode == M_SCAN || mode == M_ADDR ? exits : 0;
+}
+
 /* Both 8259s of @vm, master first: read into, or written from, @pic. */
 static void kc_pics_ioctl(struct kvm_vm *vm, struct kvm_pic_state pic[2],
 			  bool set)

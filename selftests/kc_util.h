@@ -58,6 +58,12 @@ struct kc_stats kc_stats_sub(const struct kc_stats *now,
 /* The sum of each counter of @a and @b. */
 struct kc_stats kc_stats_add(const struct kc_stats *a,
 			     const struct kc_stats *b);
+/*
+ * Of @exits at a lone IN or OUT the module has run once, how many @mode
+ * leaves to KVM by their RIP (singular_known, kvm_coalesce/singular.c):
+ * all in scan and addr, none in confirm, which scans every exit.
+ */
+u64 kc_singular_known_exits(int mode, u64 exits);
 /* Write @value to the VM's debugfs file @name: 0 or -errno. */
 int kc_vm_debugfs_write(struct kvm_vm *vm, const char *name, const char *value);
 

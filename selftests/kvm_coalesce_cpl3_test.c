@@ -371,15 +371,6 @@ static u64 stopped_blocks(int mode, int per_call)
 	return per_call * (mode == M_CONFIRM ? NR_CALLS - 1 : NR_CALLS);
 }
 
-/*
- * Exits of lone OUTs that scan and addr leave to KVM as known singular
- * (singular.c), @per_call a call: all but the first call's.
- */
-static u64 known_singular(int mode, int per_call)
-{
-	return mode == M_CONFIRM ? 0 : per_call * (NR_CALLS - 1);
-}
-
 /* Why the module did what it did, from its counters. */
 static void check_counters(int mode, const struct run_obs *obs, bool smap)
 {
@@ -412,7 +403,8 @@ static void check_counters(int mode, const struct run_obs *obs, bool smap)
 	 * singular.
 	 */
 	TEST_ASSERT(bitmap.stop_iopl == stopped_blocks(mode, 2) &&
-		    bitmap.singular_known == known_singular(mode, 1) &&
+		    bitmap.singular_known ==
+		    kc_singular_known_exits(mode, NR_CALLS - 1) &&
 		    bitmap.io + bitmap.singular_known == 3 * NR_CALLS &&
 		    bitmap.handled + bitmap.singular_known == 3 * NR_CALLS,
 		    "mode %s: BITMAP stop_iopl %lu, singular_known %lu, io %lu, handled %lu",
@@ -420,14 +412,16 @@ static void check_counters(int mode, const struct run_obs *obs, bool smap)
 		    bitmap.handled);
 	/* As above, the OUT after the fault alone after the first call. */
 	TEST_ASSERT(user_pf.stop_fault == stopped_blocks(mode, 1) &&
-		    user_pf.singular_known == known_singular(mode, 1) &&
+		    user_pf.singular_known ==
+		    kc_singular_known_exits(mode, NR_CALLS - 1) &&
 		    user_pf.io + user_pf.singular_known == 3 * NR_CALLS,
 		    "mode %s: USER_PF stop_fault %lu, singular_known %lu, io %lu",
 		    name, user_pf.stop_fault, user_pf.singular_known,
 		    user_pf.io);
 	if (smap)
 		TEST_ASSERT(sm.stop_fault == stopped_blocks(mode, 1) &&
-			    sm.singular_known == known_singular(mode, 1) &&
+			    sm.singular_known ==
+			    kc_singular_known_exits(mode, NR_CALLS - 1) &&
 			    sm.io + sm.singular_known == 4 * NR_CALLS,
 			    "mode %s: SMAP stop_fault %lu, singular_known %lu, io %lu",
 			    name, sm.stop_fault, sm.singular_known, sm.io);

@@ -196,15 +196,6 @@ static struct kc_stats stage_delta(const struct run_obs *obs, int stage)
 	return kc_stats_sub(&obs->stats[stage], &obs->stats[stage - 1]);
 }
 
-/*
- * Exits of lone OUTs that scan and addr leave to KVM as known singular
- * (singular.c), @per_call a call: all but the first call's.
- */
-static u64 known_singular(int mode, int per_call)
-{
-	return mode == M_CONFIRM ? 0 : per_call * (NR_CALLS - 1);
-}
-
 /* Why the module did what it did, from its counters. */
 static void check_counters(int mode, const struct run_obs *obs)
 {
@@ -236,7 +227,8 @@ static void check_counters(int mode, const struct run_obs *obs)
 	 * LOCK: both OUTs run alone, in no block: by the module at the
 	 * first call; scan and addr then leave them to KVM, known singular.
 	 */
-	TEST_ASSERT(lock.singular_known == known_singular(mode, 2) &&
+	TEST_ASSERT(lock.singular_known ==
+		    kc_singular_known_exits(mode, 2 * (NR_CALLS - 1)) &&
 		    lock.declined == 1 + lock.singular_known &&
 		    lock.blocks == 0 &&
 		    lock.handled + lock.singular_known == 2 * NR_CALLS,
