@@ -23,7 +23,8 @@ workload=${1:-add16}
 mode=${2:-addr}
 calls=${3:-20}
 
-ksrc=$("$KC_TOP"/scripts/build.sh)
+# vm-run.sh builds the module and selftests; only the tree is needed here.
+ksrc=$("$KC_TOP"/scripts/kernel.sh)
 out="$KC_BUILD/profile"
 mkdir -p "$out"
 sock="$out/monitor.sock"
