@@ -271,57 +271,6 @@ static void kc_fuzz_check_jump(const struct kc_block *blk, unsigned int i,
 		 (unsigned long long)target);
 }
 
-/* Whether @k sets every arithmetic flag, whatever the inputs. */
-static bool kc_fuzz_sets_all_flags(const struct kc_insn *k)
-{
-	int mask = k->size == 8 ? 0x3f : 0x1f;
-
-	switch (k->op) {
-	case KC_OP_ALU:
-		return k->sub != KC_ALU_ADC && k->sub != KC_ALU_SBB;
-	case KC_OP_UNARY:
-		return k->sub == KC_UN_NEG;
-	case KC_OP_SHIFT:
-		return !k->has_src && (k->imm & mask);
-	}
-	return false;
-}
-
-/* Whether @k may read or keep a flag an earlier instruction set. */
-static bool kc_fuzz_uses_flags(const struct kc_insn *k)
-{
-	if (k->op == KC_OP_JCC)
-		return true;
-	if (k->op == KC_OP_ALU || k->op == KC_OP_SHIFT ||
-	    k->op == KC_OP_UNARY)
-		return !kc_fuzz_sets_all_flags(k) &&
-		       !(k->op == KC_OP_UNARY && k->sub == KC_UN_NOT);
-	return false;
-}
-
-/*
- * The executor skips the flags of an instruction whose flags_live is
- * clear: a later instruction must set them all before anything can
- * read them, and before the end of the block, where they go back to the
- * guest.  Jumps read them: a taken one may skip the next writer.
- */
-static void kc_fuzz_check_flags(const struct kc_block *blk, unsigned int i)
-{
-	const struct kc_insn *k = &blk->insns[i];
-	unsigned int j;
-
-	if (k->flags_live || !(k->op == KC_OP_ALU || k->op == KC_OP_SHIFT ||
-			       (k->op == KC_OP_UNARY && k->sub != KC_UN_NOT)))
-		return;
-	for (j = i + 1; j < blk->nr_insns; j++) {
-		if (kc_fuzz_sets_all_flags(&blk->insns[j]))
-			return;
-		kc_check(!kc_fuzz_uses_flags(&blk->insns[j]), blk, i,
-			 "flags read by instruction %u", j);
-	}
-	kc_check(false, blk, i, "flags not computed reach the end of the block");
-}
-
 static void kc_fuzz_check_block(const struct kc_block *blk,
 				const struct kc_code *code,
 				unsigned int extent)
@@ -355,7 +304,6 @@ static void kc_fuzz_check_block(const struct kc_block *blk,
 		kc_fuzz_check_raw(blk, i, off);
 		if (k->op == KC_OP_JCC)
 			kc_fuzz_check_jump(blk, i, off);
-		kc_fuzz_check_flags(blk, i);
 		nr_io += k->io;
 	}
 	kc_check(off == blk->len, blk, 0U, "instructions %u of %u bytes",
@@ -365,8 +313,8 @@ static void kc_fuzz_check_block(const struct kc_block *blk,
 }
 
 /*
- * The instructions both blocks hold must be the same, but for flags_live:
- * a longer block may cut a shorter one's jumps or read its flags.
+ * The instructions both blocks hold must be the same: a longer block may
+ * only cut a shorter one's jumps.
  */
 static void kc_fuzz_check_prefix(const struct kc_block *blk,
 				 const struct kc_block *max)
@@ -374,11 +322,8 @@ static void kc_fuzz_check_prefix(const struct kc_block *blk,
 	unsigned int i, n = min_t(unsigned int, blk->nr_insns, max->nr_insns);
 
 	for (i = 0; i < n; i++) {
-		struct kc_insn a = blk->insns[i], b = max->insns[i];
-
-		a.flags_live = false;
-		b.flags_live = false;
-		kc_check(!memcmp(&a, &b, sizeof(a)), blk, i,
+		kc_check(!memcmp(&blk->insns[i], &max->insns[i],
+				 sizeof(blk->insns[i])), blk, i,
 			 "differs with extent %u", max->extent);
 	}
 }

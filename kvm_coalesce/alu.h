@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Integer operations of the block executor with their x86 flags.  Pure
- * functions of their arguments, so that they can be checked against the
- * CPU in user space (selftests/host/alu_test.c).
+ * functions of their arguments, which also build in user space, where
+ * selftests/host/alu_test.c checks them against the CPU.
  */
 #ifndef KVM_COALESCE_ALU_H
 #define KVM_COALESCE_ALU_H
@@ -44,22 +44,11 @@ static inline u64 kc_sign_extend(u64 v, int size)
 
 /*
  * Each returns the result of the operation on operands of @size bytes
- * (1, 2, 4 or 8) and updates the arithmetic flags in *@rflags as the
- * CPU does.  Flags the architecture leaves undefined get a fixed value:
- * AF is cleared by logical operations and shifts, OF by shifts of more
- * than one bit.
+ * (1, 2, 4 or 8), and updates the arithmetic flags in *@rflags: they are
+ * those of the same instruction run on this CPU (see alu.c).
  */
 u64 kc_alu_op(u8 op, int size, u64 a, u64 b, unsigned long *rflags);
 u64 kc_unary_op(u8 op, int size, u64 a, unsigned long *rflags);
 u64 kc_shift_op(u8 op, int size, u64 a, u8 count, unsigned long *rflags);
-
-/*
- * The same results without the flags, for instructions whose flags no
- * later instruction reads (see kc_mark_flags_live() in decode.c).  @cf is
- * the carry flag ADC and SBB read.
- */
-u64 kc_alu_result(u8 op, int size, u64 a, u64 b, bool cf);
-u64 kc_unary_result(u8 op, int size, u64 a);
-u64 kc_shift_result(u8 op, int size, u64 a, u8 count);
 
 #endif /* KVM_COALESCE_ALU_H */

@@ -562,56 +562,6 @@ static unsigned int kc_check_jumps(const struct kc_insn *insns,
 	return n;
 }
 
-/*
- * Whether @k reads arithmetic flags, or may leave earlier ones in place.
- * INS and OUTS read DF, which is not one of them: no instruction of a
- * block writes DF (alu.c sets the six arithmetic flags only), so it is
- * the vCPU's throughout the block, whatever flags_live says.
- */
-static bool kc_reads_flags(const struct kc_insn *k)
-{
-	switch (k->op) {
-	case KC_OP_JCC:		/* JMP too: it may skip a flag writer */
-		return true;
-	case KC_OP_ALU:
-		return k->sub == KC_ALU_ADC || k->sub == KC_ALU_SBB;
-	case KC_OP_UNARY:	/* INC and DEC keep CF */
-		return k->sub == KC_UN_INC || k->sub == KC_UN_DEC;
-	case KC_OP_SHIFT:	/* a zero count changes no flag */
-		return k->has_src || !(k->imm & 0x1f);
-	}
-	return false;
-}
-
-static bool kc_writes_flags(const struct kc_insn *k)
-{
-	return k->op == KC_OP_ALU || k->op == KC_OP_SHIFT ||
-	       (k->op == KC_OP_UNARY && k->sub != KC_UN_NOT);
-}
-
-/*
- * Mark each instruction whose flags a later one may read, or that may
- * reach the end of the block, where the flags go back to the vCPU.  The
- * others need not compute flags.  Jumps count as readers, so taken jumps
- * need no separate analysis.
- */
-static void kc_mark_flags_live(struct kc_insn *insns, unsigned int n)
-{
-	bool live = true;
-	unsigned int i;
-
-	for (i = n; i-- > 0;) {
-		struct kc_insn *k = &insns[i];
-
-		if (kc_writes_flags(k)) {
-			k->flags_live = live;
-			live = kc_reads_flags(k);
-		} else if (kc_reads_flags(k)) {
-			live = true;
-		}
-	}
-}
-
 /* The registers that form @k's memory address, if it has one. */
 static u16 kc_mem_regs(const struct kc_insn *k)
 {
@@ -718,7 +668,6 @@ struct kc_block *kc_scan(const struct kc_code *code, unsigned int extent)
 	n = kc_trim_to_io(insns, n, &len);
 	n = kc_check_jumps(insns, n, len);
 	n = kc_trim_to_io(insns, n, &len);
-	kc_mark_flags_live(insns, n);
 	blk = kc_block_alloc(insns, n, code->bytes, len);
 	if (blk) {
 		for (i = 0; i < n; i++) {

@@ -5,9 +5,9 @@
  * caused.
  *
  * Registers are read once through KVM's register cache and written back
- * once, with RIP after the last instruction executed.  Arithmetic and
- * its flags are computed by alu.c, the flags only where a later
- * instruction or the end of the block may need them.  Port I/O goes through
+ * once, with RIP after the last instruction executed.  Arithmetic runs
+ * as the same instruction on this CPU, flags included (alu.c), so RFLAGS
+ * are the CPU's wherever a block stops.  Port I/O goes through
  * KVM's PIO bus, i.e. to the in-kernel devices only.  Memory operands are
  * translated by KVM's walk of the guest's page tables, with the
  * permissions of the access at the guest's CPL (SMAP, SMEP and protection
@@ -95,14 +95,6 @@ static __always_inline u64 kc_src(const struct kc_state *s,
 	return (u64)k->imm & kc_width_mask(k->size);
 }
 
-/* @a <sub> @b, setting the flags if a later instruction may read them. */
-static u64 kc_alu(struct kc_state *s, const struct kc_insn *k, u64 a, u64 b)
-{
-	if (k->flags_live)
-		return kc_alu_op(k->sub, k->size, a, b, &s->rflags);
-	return kc_alu_result(k->sub, k->size, a, b, s->rflags & X86_EFLAGS_CF);
-}
-
 static bool kc_alu_writes(const struct kc_insn *k)
 {
 	return k->sub != KC_ALU_CMP && k->sub != KC_ALU_TEST;
@@ -110,7 +102,8 @@ static bool kc_alu_writes(const struct kc_insn *k)
 
 static void kc_exec_alu(struct kc_state *s, const struct kc_insn *k)
 {
-	u64 r = kc_alu(s, k, kc_get(s, k->dst, k->size), kc_src(s, k));
+	u64 r = kc_alu_op(k->sub, k->size, kc_get(s, k->dst, k->size),
+			  kc_src(s, k), &s->rflags);
 
 	if (kc_alu_writes(k))
 		kc_set(s, k->dst, k->size, r);
@@ -118,24 +111,18 @@ static void kc_exec_alu(struct kc_state *s, const struct kc_insn *k)
 
 static void kc_exec_unary(struct kc_state *s, const struct kc_insn *k)
 {
-	u64 a = kc_get(s, k->dst, k->size), r;
+	u64 r = kc_unary_op(k->sub, k->size, kc_get(s, k->dst, k->size),
+			    &s->rflags);
 
-	if (k->flags_live)
-		r = kc_unary_op(k->sub, k->size, a, &s->rflags);
-	else
-		r = kc_unary_result(k->sub, k->size, a);
 	kc_set(s, k->dst, k->size, r);
 }
 
 static void kc_exec_shift(struct kc_state *s, const struct kc_insn *k)
 {
 	u8 count = k->has_src ? (u8)s->gpr[VCPU_REGS_RCX] : (u8)k->imm;
-	u64 a = kc_get(s, k->dst, k->size), r;
+	u64 r = kc_shift_op(k->sub, k->size, kc_get(s, k->dst, k->size), count,
+			    &s->rflags);
 
-	if (k->flags_live)
-		r = kc_shift_op(k->sub, k->size, a, count, &s->rflags);
-	else
-		r = kc_shift_result(k->sub, k->size, a, count);
 	kc_set(s, k->dst, k->size, r);
 }
 
@@ -484,10 +471,11 @@ static noinline int kc_exec_mem(struct kvm_vcpu *vcpu, struct kc_state *s,
 		break;
 	case KC_OP_ALU:
 		if (k->mem_use == KC_MEM_DST) {		/* CMP, TEST */
-			kc_alu(s, k, val, kc_src(s, k));
+			kc_alu_op(k->sub, k->size, val, kc_src(s, k), &s->rflags);
 			break;
 		}
-		r = kc_alu(s, k, kc_get(s, k->dst, k->size), val);
+		r = kc_alu_op(k->sub, k->size, kc_get(s, k->dst, k->size), val,
+			      &s->rflags);
 		if (kc_alu_writes(k))
 			kc_set(s, k->dst, k->size, r);
 		break;

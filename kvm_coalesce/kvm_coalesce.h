@@ -148,7 +148,6 @@ struct kc_insn {
 	u8 size;		/* operand size in bytes */
 	u8 src_size;		/* MOVZX/MOVSX source size */
 	bool has_src;		/* src is a register, else imm is the source */
-	bool flags_live;	/* a later instruction may read the flags set */
 	bool port_dx;		/* IN/OUT: port in DX, else in imm; INS/OUTS */
 	bool io;		/* an I/O candidate: port I/O, or MMIO */
 	u8 mem_use;		/* enum kc_mem_use: which operand is mem */

@@ -3,7 +3,8 @@
  * Check the block executor's integer operations (kvm_coalesce/alu.c)
  * against this CPU: every operation, every operand size, exhaustively
  * for 8-bit operands and on edge and random values for wider ones.  The
- * result and every flag the architecture defines must be equal.
+ * result and all six arithmetic flags must be equal, those the
+ * architecture leaves undefined included: a guest reads them too.
  *
  * Built and run on the host by make check; prints kselftest-style TAP.
  */
@@ -109,23 +110,15 @@ static void report(const char *what, int size, u64 a, u64 b, unsigned long fl,
 
 static void check_alu(int op, int size, u64 a, u64 b, unsigned long fl)
 {
-	unsigned long f1 = fl, f2 = fl, defined = ARITH;
+	unsigned long f1 = fl, f2 = fl;
 	u64 r1, r2;
 
-	/* AF is undefined after logical operations. */
-	if (op == KC_ALU_OR || op == KC_ALU_AND || op == KC_ALU_XOR ||
-	    op == KC_ALU_TEST)
-		defined &= ~X86_EFLAGS_AF;
 	r1 = kc_alu_op(op, size, a, b, &f1);
 	r2 = native_alu(op, size, a, b, &f2) & mask_of(size);
-	/* The flag-less variant computes the same result. */
-	if (kc_alu_result(op, size, a & mask_of(size), b & mask_of(size),
-			  fl & X86_EFLAGS_CF) != r1)
-		report("result-only", size, a, b, fl, r1, f1, r1, f1);
 	if (op == KC_ALU_CMP || op == KC_ALU_TEST)
 		r1 = r2 = 0;
 	checks++;
-	if (r1 != r2 || ((f1 ^ f2) & defined))
+	if (r1 != r2 || ((f1 ^ f2) & ARITH))
 		report(alu_names[op], size, a, b, fl, r1, f1, r2, f2);
 }
 
@@ -136,8 +129,6 @@ static void check_unary(int op, int size, u64 a, unsigned long fl)
 
 	r1 = kc_unary_op(op, size, a, &f1);
 	r2 = native_unary(op, size, a, &f2) & mask_of(size);
-	if (kc_unary_result(op, size, a & mask_of(size)) != r1)
-		report("result-only", size, a, op, fl, r1, f1, r1, f1);
 	checks++;
 	if (r1 != r2 || ((f1 ^ f2) & ARITH))
 		report("unary", size, a, op, fl, r1, f1, r2, f2);
@@ -145,23 +136,13 @@ static void check_unary(int op, int size, u64 a, unsigned long fl)
 
 static void check_shift(int op, int size, u64 a, u8 c, unsigned long fl)
 {
-	unsigned int bits = size * 8, mc = c & (size == 8 ? 0x3f : 0x1f);
-	unsigned long f1 = fl, f2 = fl, defined = ARITH & ~X86_EFLAGS_AF;
+	unsigned long f1 = fl, f2 = fl;
 	u64 r1, r2;
 
-	/* OF: one-bit shifts only; CF: counts up to the operand size. */
-	if (mc != 1)
-		defined &= ~X86_EFLAGS_OF;
-	if (mc > bits || (op != KC_SH_SAR && mc == bits && size < 4))
-		defined &= ~X86_EFLAGS_CF;
-	if (!mc)
-		defined = ARITH;
 	r1 = kc_shift_op(op, size, a, c, &f1);
 	r2 = native_shift(op, size, a, c, &f2) & mask_of(size);
-	if (kc_shift_result(op, size, a, c) != r1)
-		report("result-only", size, a, c, fl, r1, f1, r1, f1);
 	checks++;
-	if (r1 != r2 || ((f1 ^ f2) & defined))
+	if (r1 != r2 || ((f1 ^ f2) & ARITH))
 		report("shift", size, a, (u64)op << 8 | c, fl, r1, f1, r2, f2);
 }
 
