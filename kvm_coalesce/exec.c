@@ -284,6 +284,87 @@ static bool kc_is_user_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, bool write)
 }
 
 /*
+ * The host address of the guest RAM at @gpa, for a read or a @write, or
+ * an error hva where there is none (MMIO, or a write to ROM).
+ */
+static unsigned long kc_ram_hva(struct kvm_vcpu *vcpu, gpa_t gpa, bool write)
+{
+	bool writable;
+	unsigned long hva;
+
+	hva = kvm_vcpu_gfn_to_hva_prot(vcpu, gpa_to_gfn(gpa), &writable);
+	if (kvm_is_error_hva(hva) || (write && !writable))
+		return KVM_HVA_ERR_BAD;
+	return hva + offset_in_page(gpa);
+}
+
+/*
+ * Load or store @size bytes of guest RAM at @hva with one instruction,
+ * as the guest's own access does: an aligned access, or one within a
+ * cache line, is then single-copy atomic for other vCPUs as the
+ * architecture promises, which a byte-wise copy (copy_from_user() of a
+ * short length) is not.  -EFAULT if the host's mapping is gone.
+ */
+static int kc_ram_load(unsigned long hva, unsigned int size, u64 *val)
+{
+	int r;
+
+	switch (size) {
+	case 1: {
+		u8 v;
+
+		r = __get_user(v, (u8 __user *)hva);
+		*val = v;
+		break;
+	}
+	case 2: {
+		u16 v;
+
+		r = __get_user(v, (u16 __user *)hva);
+		*val = v;
+		break;
+	}
+	case 4: {
+		u32 v;
+
+		r = __get_user(v, (u32 __user *)hva);
+		*val = v;
+		break;
+	}
+	default:
+		r = __get_user(*val, (u64 __user *)hva);
+		break;
+	}
+	return r;
+}
+
+static int kc_ram_store(unsigned long hva, unsigned int size, u64 val)
+{
+	switch (size) {
+	case 1:
+		return __put_user((u8)val, (u8 __user *)hva);
+	case 2:
+		return __put_user((u16)val, (u16 __user *)hva);
+	case 4:
+		return __put_user((u32)val, (u32 __user *)hva);
+	default:
+		return __put_user(val, (u64 __user *)hva);
+	}
+}
+
+/* Store to guest RAM at @gpa, @hva: the page is dirty, maybe the code. */
+static int kc_ram_write(struct kvm_vcpu *vcpu, struct kc_state *s, gpa_t gpa,
+			unsigned long hva, unsigned int size, u64 val)
+{
+	if (kc_ram_write_tracked(vcpu->kvm) || kc_ram_store(hva, size, val))
+		return -EOPNOTSUPP;
+	kvm_vcpu_mark_page_dirty(vcpu, gpa_to_gfn(gpa));
+	if (gpa < s->code_gpa + s->code_len && gpa + size > s->code_gpa)
+		s->stop_after = KC_STAT_STOP_CODE_WRITE;
+	return 0;
+}
+
+/*
  * kc_access() past the translation: @gpa, which the access's linear
  * address translated to with its permissions, is RAM, else the local
  * APIC or the MMIO bus.  Returns as kc_access().
@@ -291,23 +372,15 @@ static bool kc_is_user_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, bool write)
 static int kc_access_gpa(struct kvm_vcpu *vcpu, struct kc_state *s,
 			 gpa_t gpa, unsigned int size, bool write, u64 *val)
 {
-	if (kc_is_apic_page(gpa))
-		goto mmio;
-	if (!write) {
-		if (!kvm_vcpu_read_guest(vcpu, gpa, val, size))
-			return 0;
-	} else {
-		if (kc_ram_write_tracked(vcpu->kvm))
-			return -EOPNOTSUPP;
-		/* Fails where no writable RAM is: then it is MMIO. */
-		if (!kvm_vcpu_write_guest(vcpu, gpa, val, size)) {
-			if (gpa < s->code_gpa + s->code_len &&
-			    gpa + size > s->code_gpa)
-				s->stop_after = KC_STAT_STOP_CODE_WRITE;
-			return 0;
-		}
+	unsigned long hva = KVM_HVA_ERR_BAD;
+
+	if (!kc_is_apic_page(gpa))
+		hva = kc_ram_hva(vcpu, gpa, write);
+	if (!kvm_is_error_hva(hva)) {
+		if (write)
+			return kc_ram_write(vcpu, s, gpa, hva, size, *val);
+		return kc_ram_load(hva, size, val) ? -EOPNOTSUPP : 0;
 	}
-mmio:
 	if (kc_mmio(vcpu, s, gpa, size, write, val)) {
 		if (!kc_is_user_mmio(vcpu, gpa, write))
 			return -EOPNOTSUPP;
@@ -371,13 +444,8 @@ static int kc_ins_dest(struct kvm_vcpu *vcpu, struct kc_state *s, u64 addr,
 	r = kc_translate_data(vcpu, s, addr, size, true, gpa);
 	if (r)
 		return r;
-	if (kc_is_apic_page(*gpa) || kc_ram_write_tracked(vcpu->kvm))
-		return -EOPNOTSUPP;
-	/*
-	 * What kvm_vcpu_write_guest() checks: a memslot, valid and not
-	 * read-only (kvm_vcpu_gfn_to_hva() looks up the page for a write).
-	 */
-	if (kvm_is_error_hva(kvm_vcpu_gfn_to_hva(vcpu, gpa_to_gfn(*gpa))))
+	if (kc_is_apic_page(*gpa) || kc_ram_write_tracked(vcpu->kvm) ||
+	    kvm_is_error_hva(kc_ram_hva(vcpu, *gpa, true)))
 		return -EOPNOTSUPP;
 	return 0;
 }
