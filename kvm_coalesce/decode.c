@@ -127,13 +127,22 @@ static void kc_decode_rm(const struct insn *insn, struct kc_insn *k,
 }
 
 /*
- * The size of port I/O opcode @op: a byte, or the operand size, of which
- * REX.W (precedence over 66) still gives 32 bits: there is no 64-bit
- * port I/O.
+ * The size of port I/O opcode @op: a byte, or 16 or 32 bits by the
+ * operand-size prefix.  There is no 64-bit port I/O and REX.W alone is
+ * ignored; with both REX.W and the prefix, CPUs and emulators disagree
+ * (QEMU takes 32 bits, the architecture 16), so such an instruction is
+ * left to the guest's CPU: 0.
  */
 static int kc_io_size(const struct insn *insn, u8 op)
 {
-	return (op & 1) ? min_t(int, insn->opnd_bytes, 4) : 1;
+	u8 rex = insn->rex_prefix.nbytes ? insn->rex_prefix.bytes[0] : 0;
+	bool opsize = insn->prefixes.nbytes;	/* only 0x66 is allowed */
+
+	if (!(op & 1))
+		return 1;
+	if (opsize && X86_REX_W(rex))
+		return 0;
+	return opsize ? 2 : 4;
 }
 
 static int kc_decode_io(const struct insn *insn, u8 op, struct kc_insn *k)
@@ -142,7 +151,7 @@ static int kc_decode_io(const struct insn *insn, u8 op, struct kc_insn *k)
 	k->size = kc_io_size(insn, op);
 	k->port_dx = op >= 0xec;
 	k->imm = (u8)insn->immediate.value;
-	return 0;
+	return k->size ? 0 : -EOPNOTSUPP;
 }
 
 /*
@@ -156,7 +165,7 @@ static int kc_decode_string_io(const struct insn *insn, u8 op,
 	k->op = (op & 2) ? KC_OP_OUTS : KC_OP_INS;
 	k->size = kc_io_size(insn, op);
 	k->port_dx = true;
-	return 0;
+	return k->size ? 0 : -EOPNOTSUPP;
 }
 
 /* 00-3D: the eight ALU operations on r/m,r; r,r/m; AL/eAX,imm. */
