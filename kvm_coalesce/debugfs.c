@@ -25,35 +25,11 @@
 
 #include "kvm_coalesce.h"
 
+#define KC_STAT_NAME(NAME, name)	[KC_STAT_##NAME] = #name,
 static const char * const kc_stat_names[KC_NR_STATS] = {
-	[KC_STAT_EXITS]			= "exits",
-	[KC_STAT_PIO_EXITS]		= "pio_exits",
-	[KC_STAT_STRING_PIO_EXITS]	= "string_pio_exits",
-	[KC_STAT_MMIO_EXITS]		= "mmio_exits",
-	[KC_STAT_HANDLED]		= "handled",
-	[KC_STAT_BLOCKS]		= "blocks",
-	[KC_STAT_INSNS]			= "insns",
-	[KC_STAT_IO]			= "io",
-	[KC_STAT_IO_COALESCED]		= "io_coalesced",
-	[KC_STAT_SCANS]			= "scans",
-	[KC_STAT_SINGULAR]		= "singular",
-	[KC_STAT_TABLE_HITS]		= "table_hits",
-	[KC_STAT_TABLE_MISSES]		= "table_misses",
-	[KC_STAT_TABLE_EVICTIONS]	= "table_evictions",
-	[KC_STAT_HASH_MISMATCHES]	= "hash_mismatches",
-	[KC_STAT_DECLINED]		= "declined",
-	[KC_STAT_USER_IO_KNOWN]		= "user_io_known",
-	[KC_STAT_SINGULAR_KNOWN]	= "singular_known",
-	[KC_STAT_STOP_EVENT]		= "stop_event",
-	[KC_STAT_STOP_USER_IO]		= "stop_user_io",
-	[KC_STAT_STOP_IOPL]		= "stop_iopl",
-	[KC_STAT_STOP_FAULT]		= "stop_fault",
-	[KC_STAT_STOP_CODE_WRITE]	= "stop_code_write",
-	[KC_STAT_STOP_TPR]		= "stop_tpr",
-	[KC_STAT_USER_PIO]		= "user_pio",
-	[KC_STAT_USER_MMIO]		= "user_mmio",
-	[KC_STAT_RESUMED]		= "resumed",
+	KC_STATS(KC_STAT_NAME)
 };
+#undef KC_STAT_NAME
 
 static int kc_stats_show(struct seq_file *m, void *unused)
 {

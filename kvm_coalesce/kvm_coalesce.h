@@ -22,19 +22,19 @@
 #include <asm/kvm_io_exit.h>
 
 #include "alu.h"
+#include "interface.h"
 
 struct dentry;
 struct kvm;
 struct kvm_vcpu;
 
 /* What the module does with an I/O exit; see Documentation/design.rst. */
+#define KC_MODE_ENUM(NAME, name)	KC_MODE_##NAME,
 enum kc_mode {
-	KC_MODE_OFF,		/* count exits, let KVM handle them */
-	KC_MODE_SCAN,		/* Figure 5: table by address, hash checked */
-	KC_MODE_CONFIRM,	/* Figure 6: run a block on its second sighting */
-	KC_MODE_ADDR,		/* Figure 7: table by hashed address */
+	KC_MODES(KC_MODE_ENUM)
 	KC_NR_MODES,
 };
+#undef KC_MODE_ENUM
 
 /* Bounds of the scan extent: instructions looked at after the exiting one. */
 #define KC_EXTENT_MIN		1
@@ -56,37 +56,13 @@ enum kc_mode {
 /* RIPs of port I/O exits remembered as singular, per VM (singular.c). */
 #define KC_SINGULAR_SLOTS	64
 
-/* Per-VM event counters; names in debugfs.c. */
+/* Per-VM event counters. */
+#define KC_STAT_ENUM(NAME, name)	KC_STAT_##NAME,
 enum kc_stat {
-	KC_STAT_EXITS,		/* exits offered to the module */
-	KC_STAT_PIO_EXITS,	/* ... of which IN/OUT */
-	KC_STAT_STRING_PIO_EXITS, /* ... of which INS/OUTS */
-	KC_STAT_MMIO_EXITS,	/* ... of which emulated MMIO faults */
-	KC_STAT_HANDLED,	/* exits the module handled */
-	KC_STAT_BLOCKS,		/* blocks of more than one instruction run */
-	KC_STAT_INSNS,		/* instructions executed by the module */
-	KC_STAT_IO,		/* I/O accesses executed by the module */
-	KC_STAT_IO_COALESCED,	/* ... beyond the one that caused the exit */
-	KC_STAT_SCANS,		/* instruction stream scans */
-	KC_STAT_SINGULAR,	/* scans that found no second I/O */
-	KC_STAT_TABLE_HITS,	/* table lookups that found the address */
-	KC_STAT_TABLE_MISSES,	/* ... that did not */
-	KC_STAT_TABLE_EVICTIONS, /* blocks evicted from a full table */
-	KC_STAT_HASH_MISMATCHES, /* stored blocks whose code changed */
-	KC_STAT_DECLINED,	/* exits left to KVM: vCPU state, code, device */
-	KC_STAT_USER_IO_KNOWN,	/* ... of which known to go to userspace */
-	KC_STAT_SINGULAR_KNOWN,	/* ... of which known to be singular */
-	KC_STAT_STOP_EVENT,	/* blocks cut short: pending event or signal */
-	KC_STAT_STOP_USER_IO,	/* ... MMIO, INS, OUTS no device accepted */
-	KC_STAT_STOP_IOPL,	/* ... I/O not allowed at the guest's CPL */
-	KC_STAT_STOP_FAULT,	/* ... memory access that would fault */
-	KC_STAT_STOP_CODE_WRITE, /* ... after a write to the block's code */
-	KC_STAT_STOP_TPR,	/* ... after a write to the local APIC's TPR */
-	KC_STAT_USER_PIO,	/* exits to userspace for an IN/OUT of a block */
-	KC_STAT_USER_MMIO,	/* ... for an MMIO access of a block */
-	KC_STAT_RESUMED,	/* ... after which the block went on */
+	KC_STATS(KC_STAT_ENUM)
 	KC_NR_STATS,
 };
+#undef KC_STAT_ENUM
 
 struct kc_stats {
 	u64 count[KC_NR_STATS];

@@ -16,12 +16,11 @@
 
 #include "kvm_coalesce.h"
 
+#define KC_MODE_NAME(NAME, name)	[KC_MODE_##NAME] = #name,
 static const char * const kc_mode_names[KC_NR_MODES] = {
-	[KC_MODE_OFF] = "off",
-	[KC_MODE_SCAN] = "scan",
-	[KC_MODE_CONFIRM] = "confirm",
-	[KC_MODE_ADDR] = "addr",
+	KC_MODES(KC_MODE_NAME)
 };
+#undef KC_MODE_NAME
 
 /* Written by the parameter setters, read locklessly by every exit. */
 /*

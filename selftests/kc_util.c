@@ -13,47 +13,22 @@
 
 #include "kvm_util.h"
 #include "test_util.h"
+#include "ucall_common.h"
 
 #include "kc_util.h"
 
 #define KC_PARAM_DIR	"/sys/module/kvm_coalesce/parameters"
 
-const char * const kc_mode_names[NR_MODES] = {
-	"off", "scan", "confirm", "addr",
-};
+#define KC_MODE_NAME(NAME, name)	#name,
+const char * const kc_mode_names[NR_MODES] = { KC_MODES(KC_MODE_NAME) };
+#undef KC_MODE_NAME
 
 static const struct {
 	const char *name;
 	size_t offset;
 } kc_stat_fields[] = {
-#define KC_FIELD(f) { #f, offsetof(struct kc_stats, f) }
-	KC_FIELD(exits),
-	KC_FIELD(pio_exits),
-	KC_FIELD(string_pio_exits),
-	KC_FIELD(mmio_exits),
-	KC_FIELD(handled),
-	KC_FIELD(blocks),
-	KC_FIELD(insns),
-	KC_FIELD(io),
-	KC_FIELD(io_coalesced),
-	KC_FIELD(scans),
-	KC_FIELD(singular),
-	KC_FIELD(table_hits),
-	KC_FIELD(table_misses),
-	KC_FIELD(table_evictions),
-	KC_FIELD(hash_mismatches),
-	KC_FIELD(declined),
-	KC_FIELD(user_io_known),
-	KC_FIELD(singular_known),
-	KC_FIELD(stop_event),
-	KC_FIELD(stop_user_io),
-	KC_FIELD(stop_iopl),
-	KC_FIELD(stop_fault),
-	KC_FIELD(stop_code_write),
-	KC_FIELD(stop_tpr),
-	KC_FIELD(user_pio),
-	KC_FIELD(user_mmio),
-	KC_FIELD(resumed),
+#define KC_FIELD(NAME, name) { #name, offsetof(struct kc_stats, name) },
+	KC_STATS(KC_FIELD)
 #undef KC_FIELD
 };
 

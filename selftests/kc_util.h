@@ -12,40 +12,20 @@
 
 #include "kvm_util.h"
 
+#include "../kvm_coalesce/interface.h"
+
 /* The module's modes, in the order of its mode parameter's values. */
-enum { M_OFF, M_SCAN, M_CONFIRM, M_ADDR, NR_MODES };
+#define KC_MODE_ENUM(NAME, name)	M_##NAME,
+enum { KC_MODES(KC_MODE_ENUM) NR_MODES };
+#undef KC_MODE_ENUM
 extern const char * const kc_mode_names[NR_MODES];
 
 /* Counters of a VM, as the module's debugfs "stats" file lists them. */
+#define KC_STAT_FIELD(NAME, name)	u64 name;
 struct kc_stats {
-	u64 exits;
-	u64 pio_exits;
-	u64 string_pio_exits;
-	u64 mmio_exits;
-	u64 handled;
-	u64 blocks;
-	u64 insns;
-	u64 io;
-	u64 io_coalesced;
-	u64 scans;
-	u64 singular;
-	u64 table_hits;
-	u64 table_misses;
-	u64 table_evictions;
-	u64 hash_mismatches;
-	u64 declined;
-	u64 user_io_known;
-	u64 singular_known;
-	u64 stop_event;
-	u64 stop_user_io;
-	u64 stop_iopl;
-	u64 stop_fault;
-	u64 stop_code_write;
-	u64 stop_tpr;
-	u64 user_pio;
-	u64 user_mmio;
-	u64 resumed;
+	KC_STATS(KC_STAT_FIELD)
 };
+#undef KC_STAT_FIELD
 
 /* Reads @vm's counters; returns false if the module has no state for it. */
 bool kc_read_stats(struct kvm_vm *vm, struct kc_stats *stats);
