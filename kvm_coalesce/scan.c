@@ -44,8 +44,9 @@ static bool kc_pmu_counts_retired(struct kvm_vcpu *vcpu)
 /*
  * Whether the module may run guest instructions at this exit.  Anything
  * that makes an instruction boundary observable (single-stepping, debug
- * breakpoints, the STI/MOV SS shadow, interrupts posted by APICv or AVIC
- * while IF is set, a PMU counting retired instructions), that adds a
+ * breakpoints and RFLAGS.RF, the STI/MOV SS shadow, interrupts posted by
+ * APICv or AVIC while IF is set, a PMU counting retired instructions;
+ * recorded branches are checked at the first jump, see exec.c), that adds a
  * layer of interception (a nested guest) or another CPU mode (SMM, 16-
  * and 32-bit code) leaves the exit to KVM.
  */
@@ -62,8 +63,13 @@ bool kc_vcpu_can_run(struct kvm_vcpu *vcpu)
 		return false;
 	if (!is_64_bit_mode(vcpu))
 		return false;
+	/*
+	 * RF: the CPU clears it once the next instruction completes, and
+	 * KVM's skip of the exiting one leaves it set; the first
+	 * instruction that completes is then the CPU's to run.
+	 */
 	rflags = kvm_get_rflags(vcpu);
-	if (rflags & X86_EFLAGS_TF)
+	if (rflags & (X86_EFLAGS_TF | X86_EFLAGS_RF))
 		return false;
 	/* Posted interrupts do not ask for KVM_REQ_EVENT: see exec.c. */
 	if ((rflags & X86_EFLAGS_IF) && kvm_vcpu_apicv_active(vcpu))
