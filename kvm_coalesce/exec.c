@@ -38,6 +38,7 @@
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
 
+#include "cpuid.h"
 #include "kvm_cache_regs.h"
 #include "lapic.h"
 #include "mmu.h"
@@ -60,6 +61,7 @@ struct kc_state {
 	unsigned int code_len;
 	enum kc_stat stop_after;	/* stop after this instruction, why */
 	gpa_t user_gpa;		/* of an access no in-kernel device took */
+	s8 branches_recorded;	/* -1 until the first jump asks */
 };
 
 static __always_inline u64 kc_get(const struct kc_state *s, struct kc_opnd o,
@@ -164,6 +166,28 @@ static bool kc_cond(u8 cc, unsigned long fl)
 		break;
 	}
 	return r != (cc & 1);
+}
+
+/*
+ * Whether the guest records the branches it executes: last branch
+ * records or single-stepping on branches (DEBUGCTL.LBR, .BTF), or Intel
+ * PT tracing (RTIT_CTL.TraceEn), which notes every conditional branch,
+ * taken or not.  The executor records none, so a block stops before its
+ * first jump then; its other instructions leave no trace.
+ */
+static bool kc_branches_recorded(struct kvm_vcpu *vcpu, struct kc_state *s)
+{
+	u64 debugctl = 0, rtit_ctl = 0;
+
+	if (s->branches_recorded < 0) {
+		kvm_get_msr(vcpu, MSR_IA32_DEBUGCTLMSR, &debugctl);
+		if (guest_cpuid_has(vcpu, X86_FEATURE_INTEL_PT))
+			kvm_get_msr(vcpu, MSR_IA32_RTIT_CTL, &rtit_ctl);
+		s->branches_recorded =
+			(debugctl & (DEBUGCTLMSR_LBR | DEBUGCTLMSR_BTF)) ||
+			(rtit_ctl & RTIT_CTL_TRACEEN);
+	}
+	return s->branches_recorded;
 }
 
 /* The port of IN or OUT @k: DX, or the immediate. */
@@ -773,6 +797,7 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	s.code_gpa = blk->gpa;
 	s.code_len = blk->len;
 	s.stop_after = KC_NR_STATS;
+	s.branches_recorded = -1;
 
 	while (i < nr_insns) {
 		const struct kc_insn *k = &blk->insns[i];
@@ -851,6 +876,10 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 			kc_exec_shift(&s, k);
 			break;
 		case KC_OP_JCC:
+			if (kc_branches_recorded(vcpu, &s)) {
+				stop = KC_STAT_STOP_BRANCH_RECORD;
+				goto out;
+			}
 			if (!kc_cond(k->sub, s.rflags))
 				break;
 			/*

@@ -42,6 +42,7 @@
 	X(STOP_FAULT, stop_fault)					\
 	X(STOP_CODE_WRITE, stop_code_write)				\
 	X(STOP_TPR, stop_tpr)						\
+	X(STOP_BRANCH_RECORD, stop_branch_record)			\
 	X(USER_PIO, user_pio)						\
 	X(USER_MMIO, user_mmio)						\
 	X(RESUMED, resumed)
