@@ -14,6 +14,7 @@
 # guest's clock keeps up with the host's while it is idle, so that a
 # sleep in the job lasts as long for an observer on the host.
 # KC_JOB_ENV="NAME=VALUE ..." exports these variables to the job.
+# KC_TESTS="NAME ..." runs these tests instead of scripts/tests-JOB.list.
 #
 # Fails if the job did not finish or the kernel log holds a WARN, BUG,
 # oops, lockdep, KASAN or hung-task report.  Logs are kept in
@@ -44,7 +45,9 @@ rm -f "$root"/kc/*.o "$root"/kc/*.d
 for v in ${KC_JOB_ENV:-}; do
 	echo "export $v" >>"$root/kc/job.env"
 done
-if [ -f "$KC_TOP/scripts/tests-$job.list" ]; then
+if [ -n "${KC_TESTS:-}" ]; then
+	printf '%s\n' $KC_TESTS >"$root/kc/tests.list"
+elif [ -f "$KC_TOP/scripts/tests-$job.list" ]; then
 	cp "$KC_TOP/scripts/tests-$job.list" "$root/kc/tests.list"
 fi
 # The upstream KVM selftests the job runs, from the same tree.
