@@ -76,6 +76,19 @@ int kc_vm_debugfs_write(struct kvm_vm *vm, const char *name, const char *value)
 	return kc_write_file(path, value);
 }
 
+struct kvm_vm *kc_vm_create_in_mode(int mode, void *guest_code,
+				    struct kvm_vcpu **vcpu)
+{
+	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_code);
+	struct ucall uc;
+
+	vcpu_run(*vcpu);
+	TEST_ASSERT(get_ucall(*vcpu, &uc) == UCALL_SYNC,
+		    "the guest's first exit is not a GUEST_SYNC");
+	TEST_ASSERT_EQ(kc_vm_debugfs_write(vm, "mode", kc_mode_names[mode]), 0);
+	return vm;
+}
+
 bool kc_read_stats(struct kvm_vm *vm, struct kc_stats *stats)
 {
 	char path[128], name[64];

@@ -44,6 +44,14 @@ struct kc_stats kc_stats_add(const struct kc_stats *a,
  * all in scan and addr, none in confirm, which scans every exit.
  */
 u64 kc_singular_known_exits(int mode, u64 exits);
+/*
+ * A VM with one vCPU that runs @guest_code in @mode, set for this VM
+ * only (its debugfs "mode"), so that the module's parameter stays as it
+ * is whatever the test does.  The guest's first action must be a
+ * GUEST_SYNC: the exit at which the module attaches its state to the VM.
+ */
+struct kvm_vm *kc_vm_create_in_mode(int mode, void *guest_code,
+				    struct kvm_vcpu **vcpu);
 /* Write @value to the VM's debugfs file @name: 0 or -errno. */
 int kc_vm_debugfs_write(struct kvm_vm *vm, const char *name, const char *value);
 
