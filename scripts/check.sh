@@ -66,6 +66,15 @@ else
 	vm_job "selftests" check
 fi
 
+# The concurrency tests need exits that really run at the same time.
+cpus=$(tr -d '\r' <"$KC_BUILD/vm-check/console.log" |
+       sed -n 's/^smp: Brought up [0-9]* nodes*, \([0-9]*\) CPUs*$/\1/p')
+if [ "${cpus:-0}" -ge 2 ]; then
+	result ok "test VM: $cpus CPUs brought up"
+else
+	result fail "test VM: ${cpus:-no} CPUs brought up, 2 needed"
+fi
+
 # The upstream KVM selftests, without the module and with it in every
 # mode: a quick list, or all of them for make check-full.
 if [ "${1:-}" = --full ]; then

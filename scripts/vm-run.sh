@@ -15,6 +15,8 @@
 # sleep in the job lasts as long for an observer on the host.
 # KC_JOB_ENV="NAME=VALUE ..." exports these variables to the job.
 # KC_TESTS="NAME ..." runs these tests instead of scripts/tests-JOB.list.
+# KC_SMP=N gives the VM N CPUs (default 2, 1 with KC_ICOUNT); the job
+# fails unless its kernel brought up all of them.
 #
 # Fails if the job did not finish or the kernel log holds a WARN, BUG,
 # oops, lockdep, KASAN or hung-task report.  Logs are kept in
@@ -70,8 +72,16 @@ fi
 # shift=0 that is the guest's own clock).
 cmdline="tsc_early_khz=1000000 tsc=reliable ${KC_CMDLINE:-}"
 
+# Two CPUs, so that exits run in parallel; one under -icount unless
+# KC_SMP says otherwise: its figures then count the instructions of the
+# exits measured, not a second CPU's ticks, and compare with earlier runs.
+if [ "${KC_ICOUNT:-0}" = 0 ]; then
+	smp=${KC_SMP:-2}
+else
+	smp=${KC_SMP:-1}
+fi
 qemu=(qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,+npt -m 2G
-      -smp "${KC_SMP:-2}" -no-reboot -display none
+      -smp "$smp" -no-reboot -display none
       -kernel "$ksrc/arch/x86/boot/bzImage" -initrd "$out/initramfs.gz"
       -append "console=ttyS0 reboot=t panic=-1 loglevel=7 $cmdline kc.job=$job"
       -serial "file:$out/console.log" -serial "file:$out/job.log")
@@ -95,6 +105,13 @@ fail=0
 if ! grep -q '^KC-END' "$out/job.txt"; then
 	kc_log "the VM did not finish the job (qemu exit $rc); console:"
 	tail -40 "$out/console.log" >&2
+	fail=1
+fi
+# Every CPU QEMU gives must be up, or no two exits run at the same time.
+if ! tr -d '\r' <"$out/console.log" |
+     grep -Eq "^smp: Brought up [0-9]+ nodes?, $smp CPUs?\$"; then
+	kc_log "the test VM's kernel did not bring up its $smp CPUs:"
+	grep -E '^smp: Brought up' "$out/console.log" >&2
 	fail=1
 fi
 reports='WARNING:|BUG:|Oops|Kernel panic|general protection|KASAN|UBSAN|'
