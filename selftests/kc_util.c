@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,4 +339,39 @@ u64 kc_parse_seed(const char *arg)
 	TEST_ASSERT(getrandom(&seed, sizeof(seed), 0) == sizeof(seed),
 		    "getrandom: %s", strerror(errno));
 	return seed;
+}
+
+/* The CPUs this process may run on, as found at the first call. */
+static const cpu_set_t *kc_allowed_cpus(void)
+{
+	static cpu_set_t set;
+	static bool read;
+
+	if (!read) {
+		TEST_ASSERT(!sched_getaffinity(0, sizeof(set), &set),
+			    "sched_getaffinity: %s", strerror(errno));
+		read = true;
+	}
+	return &set;
+}
+
+int kc_nr_cpus(void)
+{
+	return CPU_COUNT(kc_allowed_cpus());
+}
+
+void kc_pin_thread(pthread_t thread, int n)
+{
+	const cpu_set_t *allowed = kc_allowed_cpus();
+	int cpu, i = n % kc_nr_cpus(), r;
+	cpu_set_t one;
+
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (CPU_ISSET(cpu, allowed) && !i--)
+			break;
+	}
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	r = pthread_setaffinity_np(thread, sizeof(one), &one);
+	TEST_ASSERT(!r, "pinning a thread to CPU %d: %s", cpu, strerror(r));
 }

@@ -7,6 +7,7 @@
 #ifndef KC_UTIL_H
 #define KC_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <linux/types.h>
 
@@ -81,6 +82,14 @@ u64 kc_vcpu_stat(struct kvm_vcpu *vcpu, const char *name);
 /* Both 8259s of @vm (KVM_GET_IRQCHIP, KVM_SET_IRQCHIP), master first. */
 void kc_pics_get(struct kvm_vm *vm, struct kvm_pic_state pic[2]);
 void kc_pics_set(struct kvm_vm *vm, struct kvm_pic_state pic[2]);
+
+/*
+ * The CPUs the test may run on, and @thread pinned to the @n-th of them
+ * (modulo their number): vCPU threads pinned to different CPUs make
+ * exits that really run at the same time.
+ */
+int kc_nr_cpus(void);
+void kc_pin_thread(pthread_t thread, int n);
 
 /* A random seed's number, or a random one for "random". */
 u64 kc_parse_seed(const char *arg);

@@ -29,6 +29,8 @@
  *           held open across the kill (the file keeps the VM, and the
  *           module, until it is closed).
  *
+ * vCPU i runs on CPU i modulo the CPUs the test has, so that exits of
+ * the VM run at the same time as each other and as the main thread.
  * Loops are bounded by the guests' iterations; nothing waits for time.
  * The kernel log is checked by vm-run.sh (WARN, BUG, lockdep, KASAN...).
  */
@@ -246,6 +248,7 @@ static void vm_run_start(struct vm_run *r, u64 nr_iters)
 		vcpu_args[i].r = r;
 		vcpu_args[i].id = i;
 		pthread_create(&r->threads[i], NULL, vcpu_thread, &vcpu_args[i]);
+		kc_pin_thread(r->threads[i], i);
 	}
 }
 

@@ -212,6 +212,9 @@ static void run_mode(int mode, struct run_obs *obs)
 	sync_global_to_guest(vm, code_page);
 
 	pthread_create(&writer, NULL, writer_thread, vcpus[0]);
+	/* Writer and runner on different CPUs, where there are two. */
+	kc_pin_thread(writer, 0);
+	kc_pin_thread(pthread_self(), 1);
 	for (round = 1; round <= NR_ROUNDS; round++) {
 		vcpu_run(vcpus[1]);
 		if (get_ucall(vcpus[1], &uc) == UCALL_ABORT)
