@@ -375,3 +375,59 @@ void kc_pin_thread(pthread_t thread, int n)
 	r = pthread_setaffinity_np(thread, sizeof(one), &one);
 	TEST_ASSERT(!r, "pinning a thread to CPU %d: %s", cpu, strerror(r));
 }
+
+#define KC_BUSY_MAX_VCPUS	8
+
+struct kc_busy {
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpus[KC_BUSY_MAX_VCPUS];
+	pthread_t threads[KC_BUSY_MAX_VCPUS];
+	int nr_vcpus;
+};
+
+static bool kc_busy_stopping;	/* guest memory, set by the host */
+
+static void kc_busy_guest(void)
+{
+	while (!READ_ONCE(kc_busy_stopping))
+		asm volatile("out %%al, $0xa1\n\t"
+			     "out %%al, $0xa1\n\t"
+			     "out %%al, $0xa1" : : "a"(0xff));
+	GUEST_DONE();
+}
+
+static void *kc_busy_vcpu(void *vcpu)
+{
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_DONE);
+	return NULL;
+}
+
+struct kc_busy *kc_busy_start(void)
+{
+	struct kc_busy *b = calloc(1, sizeof(*b));
+	int i;
+
+	TEST_ASSERT(b, "calloc");
+	b->nr_vcpus = min(kc_nr_cpus(), KC_BUSY_MAX_VCPUS);
+	b->vm = vm_create_with_vcpus(b->nr_vcpus, kc_busy_guest, b->vcpus);
+	for (i = 0; i < b->nr_vcpus; i++) {
+		pthread_create(&b->threads[i], NULL, kc_busy_vcpu, b->vcpus[i]);
+		kc_pin_thread(b->threads[i], i);
+	}
+	return b;
+}
+
+void kc_busy_stop(struct kc_busy *b)
+{
+	bool *stopping = addr_gva2hva(b->vm, (vm_vaddr_t)&kc_busy_stopping);
+	int i;
+
+	WRITE_ONCE(*stopping, true);
+	for (i = 0; i < b->nr_vcpus; i++)
+		pthread_join(b->threads[i], NULL);
+	kvm_vm_free(b->vm);
+	free(b);
+}

@@ -91,6 +91,14 @@ void kc_pics_set(struct kvm_vm *vm, struct kvm_pic_state pic[2]);
 int kc_nr_cpus(void);
 void kc_pin_thread(pthread_t thread, int n);
 
+/*
+ * A VM with a vCPU per CPU, each pinned, that run blocks of OUTs to the
+ * in-kernel 8259 until kc_busy_stop(): exits of another VM that run in
+ * the module at the same time as those of the test's own VMs.
+ */
+struct kc_busy *kc_busy_start(void);
+void kc_busy_stop(struct kc_busy *busy);
+
 /* A random seed's number, or a random one for "random". */
 u64 kc_parse_seed(const char *arg);
 
