@@ -25,11 +25,12 @@
 
 #include "kvm_coalesce.h"
 
-#define KC_STAT_NAME(NAME, name)	[KC_STAT_##NAME] = #name,
 static const char * const kc_stat_names[KC_NR_STATS] = {
-	KC_STATS(KC_STAT_NAME)
+#define KC_STAT(name)							\
+	[KC_STAT_##name] = #name,
+#include "stats.h"
+#undef KC_STAT
 };
-#undef KC_STAT_NAME
 
 static int kc_stats_show(struct seq_file *m, void *unused)
 {

@@ -279,7 +279,7 @@ static int kc_mmio(struct kvm_vcpu *vcpu, struct kc_state *s, gpa_t gpa,
 		if (apic && !kvm_iodevice_write(vcpu, &apic->dev, gpa, size,
 						val)) {
 			if ((gpa & 0xff0) == APIC_TASKPRI)
-				s->stop_after = KC_STAT_STOP_TPR;
+				s->stop_after = KC_STAT_stop_tpr;
 			return 0;
 		}
 		return kvm_io_bus_write(vcpu, KVM_MMIO_BUS, gpa, size, val);
@@ -384,7 +384,7 @@ static int kc_ram_write(struct kvm_vcpu *vcpu, struct kc_state *s, gpa_t gpa,
 		return -EOPNOTSUPP;
 	kvm_vcpu_mark_page_dirty(vcpu, gpa_to_gfn(gpa));
 	if (gpa < s->code_gpa + s->code_len && gpa + size > s->code_gpa)
-		s->stop_after = KC_STAT_STOP_CODE_WRITE;
+		s->stop_after = KC_STAT_stop_code_write;
 	return 0;
 }
 
@@ -651,8 +651,8 @@ static bool kc_vcpu_interrupted(struct kvm_vcpu *vcpu, const struct kc_state *s)
 static enum kc_stat kc_mem_stop(int err)
 {
 	if (err == -EFAULT)
-		return KC_STAT_STOP_FAULT;
-	return err == -EPERM ? KC_STAT_STOP_IOPL : KC_STAT_STOP_USER_IO;
+		return KC_STAT_stop_fault;
+	return err == -EPERM ? KC_STAT_stop_iopl : KC_STAT_stop_user_io;
 }
 
 /*
@@ -809,7 +809,7 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		 * instructions later.  So look after each I/O instruction.
 		 */
 		if (after_io && kc_vcpu_interrupted(vcpu, &s)) {
-			stop = KC_STAT_STOP_EVENT;
+			stop = KC_STAT_stop_event;
 			break;
 		}
 		after_io = false;
@@ -842,14 +842,14 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		case KC_OP_OUT:
 			/* The CPU checked the exiting one before the exit. */
 			if (i && !kc_io_allowed(&s)) {
-				stop = KC_STAT_STOP_IOPL;
+				stop = KC_STAT_stop_iopl;
 				goto out;
 			}
 			if (kc_exec_io(vcpu, &s, k)) {
 				if (i)
 					kc_exec_user_pio(&s, k, off, code);
 				else
-					stop = KC_STAT_STOP_USER_IO;
+					stop = KC_STAT_stop_user_io;
 				goto out;
 			}
 			nr_io++;
@@ -877,7 +877,7 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 			break;
 		case KC_OP_JCC:
 			if (kc_branches_recorded(vcpu, &s)) {
-				stop = KC_STAT_STOP_BRANCH_RECORD;
+				stop = KC_STAT_stop_branch_record;
 				goto out;
 			}
 			if (!kc_cond(k->sub, s.rflags))
@@ -913,15 +913,15 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	}
 out:
 	if (!ran)
-		return stop == KC_STAT_STOP_USER_IO ? -EOPNOTSUPP : 0;
+		return stop == KC_STAT_stop_user_io ? -EOPNOTSUPP : 0;
 
 	kc_store(vcpu, &s, rflags, rip + off);
-	kc_stat_add(vm, KC_STAT_INSNS, ran);
-	kc_stat_add(vm, KC_STAT_IO, nr_io);
+	kc_stat_add(vm, KC_STAT_insns, ran);
+	kc_stat_add(vm, KC_STAT_io, nr_io);
 	/* Every access of a resumed block saves an exit. */
-	kc_stat_add(vm, KC_STAT_IO_COALESCED, nr_io - !code->start);
+	kc_stat_add(vm, KC_STAT_io_coalesced, nr_io - !code->start);
 	if (ran > 1 && !code->start)
-		kc_stat_inc(vm, KC_STAT_BLOCKS);
+		kc_stat_inc(vm, KC_STAT_blocks);
 	if (stop != KC_NR_STATS)
 		kc_stat_inc(vm, stop);
 	return ran;

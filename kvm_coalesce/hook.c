@@ -53,10 +53,10 @@ static int kc_exit_user(struct kc_vm *vm, struct kvm_vcpu *vcpu, gpa_t gpa,
 		     FIELD_PREP(KC_COOKIE_RESUME, u->resume);
 
 	if (u->mmio) {
-		kc_stat_inc(vm, KC_STAT_USER_MMIO);
+		kc_stat_inc(vm, KC_STAT_user_mmio);
 		return kvm_io_exit_user_mmio(vcpu, &u->m, cookie);
 	}
-	kc_stat_inc(vm, KC_STAT_USER_PIO);
+	kc_stat_inc(vm, KC_STAT_user_pio);
 	return kvm_io_exit_user_pio(vcpu, u->size, u->port, u->in, u->len,
 				    cookie);
 }
@@ -108,14 +108,14 @@ static struct kc_block *kc_scan_code(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	for (i = 0; i < KC_NR_GPRS; i++)
 		code->gpr[i] = kvm_register_read_raw(vcpu, i);
 	blk = kc_scan(code, kc_vm_extent(vm));
-	kc_stat_inc(vm, KC_STAT_SCANS);
+	kc_stat_inc(vm, KC_STAT_scans);
 	if (!blk)
 		return NULL;
 	blk->gpa = code->gpa;
 	if (hash)
 		blk->hash = kc_block_hash(vm, blk->bytes, blk->len, blk->gpa);
 	if (blk->singular)
-		kc_stat_inc(vm, KC_STAT_SINGULAR);
+		kc_stat_inc(vm, KC_STAT_singular);
 	return blk;
 }
 
@@ -139,16 +139,16 @@ static enum kc_lookup kc_lookup(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	bool same;
 
 	if (!blk) {
-		kc_stat_inc(vm, KC_STAT_TABLE_MISSES);
+		kc_stat_inc(vm, KC_STAT_table_misses);
 		return KC_ABSENT;
 	}
 	if (blk->extent != kc_vm_extent(vm)) {
-		kc_stat_inc(vm, KC_STAT_TABLE_MISSES);
+		kc_stat_inc(vm, KC_STAT_table_misses);
 		kc_table_remove(vm, blk);
 		kc_block_put(blk);
 		return KC_ABSENT;
 	}
-	kc_stat_inc(vm, KC_STAT_TABLE_HITS);
+	kc_stat_inc(vm, KC_STAT_table_hits);
 
 	same = !kc_read(vcpu, code, blk->len) && blk->len <= code->len;
 	if (same && hash)
@@ -157,7 +157,7 @@ static enum kc_lookup kc_lookup(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	if (same)
 		same = !memcmp(blk->bytes, code->bytes, blk->len);
 	if (!same) {
-		kc_stat_inc(vm, KC_STAT_HASH_MISMATCHES);
+		kc_stat_inc(vm, KC_STAT_hash_mismatches);
 		kc_table_remove(vm, blk);
 		kc_block_put(blk);
 		return KC_STALE;
@@ -214,13 +214,13 @@ static bool kc_mode_confirm(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		if (old && old->hash == blk->hash && old->len == blk->len &&
 		    old->extent == blk->extent &&
 		    !memcmp(old->bytes, blk->bytes, blk->len)) {
-			kc_stat_inc(vm, KC_STAT_TABLE_HITS);
+			kc_stat_inc(vm, KC_STAT_table_hits);
 			atomic_long_inc(&old->hits);
 			n = blk->nr_insns;
 		} else {
-			kc_stat_inc(vm, KC_STAT_TABLE_MISSES);
+			kc_stat_inc(vm, KC_STAT_table_misses);
 			if (old) {
-				kc_stat_inc(vm, KC_STAT_HASH_MISMATCHES);
+				kc_stat_inc(vm, KC_STAT_hash_mismatches);
 				kc_table_remove(vm, old);
 			}
 			kc_table_insert(vm, blk);
@@ -267,10 +267,10 @@ static bool kc_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 
 	code->start = 0;
 	if (kc_user_io_known(vm, vcpu->kvm, code)) {
-		kc_stat_inc(vm, KC_STAT_USER_IO_KNOWN);
+		kc_stat_inc(vm, KC_STAT_user_io_known);
 	} else if (mode != KC_MODE_CONFIRM &&
 		   kc_singular_known(vm, code, rip)) {
-		kc_stat_inc(vm, KC_STAT_SINGULAR_KNOWN);
+		kc_stat_inc(vm, KC_STAT_singular_known);
 	} else if (kc_vcpu_can_run(vcpu) && !kc_translate(vcpu, code, rip)) {
 		switch (mode) {
 		case KC_MODE_SCAN:
@@ -285,9 +285,9 @@ static bool kc_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		}
 	}
 	if (handled)
-		kc_stat_inc(vm, KC_STAT_HANDLED);
+		kc_stat_inc(vm, KC_STAT_handled);
 	else
-		kc_stat_inc(vm, KC_STAT_DECLINED);
+		kc_stat_inc(vm, KC_STAT_declined);
 	return handled;
 }
 
@@ -301,8 +301,8 @@ static bool kc_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 	if (!vm)
 		return false;
 
-	kc_stat_inc(vm, KC_STAT_EXITS);
-	kc_stat_inc(vm, string ? KC_STAT_STRING_PIO_EXITS : KC_STAT_PIO_EXITS);
+	kc_stat_inc(vm, KC_STAT_exits);
+	kc_stat_inc(vm, string ? KC_STAT_string_pio_exits : KC_STAT_pio_exits);
 
 	mode = kc_vm_mode(vm);
 	if (mode == KC_MODE_OFF)
@@ -330,8 +330,8 @@ static bool kc_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, u64 error_code,
 	if (!vm)
 		return false;
 
-	kc_stat_inc(vm, KC_STAT_EXITS);
-	kc_stat_inc(vm, KC_STAT_MMIO_EXITS);
+	kc_stat_inc(vm, KC_STAT_exits);
+	kc_stat_inc(vm, KC_STAT_mmio_exits);
 
 	mode = kc_vm_mode(vm);
 	if (mode == KC_MODE_OFF)
@@ -387,7 +387,7 @@ static bool kc_resume(struct kvm_vcpu *vcpu, u64 cookie, int *ret)
 	}
 	handled = kc_run(vm, vcpu, &code, blk, blk->nr_insns, ret);
 	if (handled)
-		kc_stat_inc(vm, KC_STAT_RESUMED);
+		kc_stat_inc(vm, KC_STAT_resumed);
 	return handled;
 }
 

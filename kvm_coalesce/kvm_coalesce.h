@@ -28,14 +28,6 @@ struct dentry;
 struct kvm;
 struct kvm_vcpu;
 
-/* What the module does with an I/O exit; see Documentation/design.rst. */
-#define KC_MODE_ENUM(NAME, name)	KC_MODE_##NAME,
-enum kc_mode {
-	KC_MODES(KC_MODE_ENUM)
-	KC_NR_MODES,
-};
-#undef KC_MODE_ENUM
-
 /* Bounds of the scan extent: instructions looked at after the exiting one. */
 #define KC_EXTENT_MIN		1
 #define KC_EXTENT_MAX		64
@@ -56,13 +48,13 @@ enum kc_mode {
 /* RIPs of port I/O exits remembered as singular, per VM (singular.c). */
 #define KC_SINGULAR_SLOTS	64
 
-/* Per-VM event counters. */
-#define KC_STAT_ENUM(NAME, name)	KC_STAT_##NAME,
+/* Per-VM event counters: KC_STAT_<name>, see stats.h. */
 enum kc_stat {
-	KC_STATS(KC_STAT_ENUM)
+#define KC_STAT(name)	KC_STAT_##name,
+#include "stats.h"
+#undef KC_STAT
 	KC_NR_STATS,
 };
-#undef KC_STAT_ENUM
 
 struct kc_stats {
 	u64 count[KC_NR_STATS];

@@ -16,11 +16,7 @@
 
 #include "kvm_coalesce.h"
 
-#define KC_MODE_NAME(NAME, name)	[KC_MODE_##NAME] = #name,
-static const char * const kc_mode_names[KC_NR_MODES] = {
-	KC_MODES(KC_MODE_NAME)
-};
-#undef KC_MODE_NAME
+static const char * const kc_mode_names[KC_NR_MODES] = KC_MODE_NAMES;
 
 /* Written by the parameter setters, read locklessly by every exit. */
 /*

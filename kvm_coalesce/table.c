@@ -87,7 +87,7 @@ void kc_table_insert(struct kc_vm *vm, struct kc_block *blk)
 	if (vm->nr_blocks >= KC_TABLE_MAX) {
 		old = list_first_entry(&vm->blocks, struct kc_block, lru);
 		__kc_table_remove(vm, old);
-		kc_stat_inc(vm, KC_STAT_TABLE_EVICTIONS);
+		kc_stat_inc(vm, KC_STAT_table_evictions);
 	}
 	refcount_inc(&blk->ref);
 	if (rhashtable_lookup_insert_fast(&vm->table, &blk->node,

@@ -20,17 +20,15 @@
 
 #define KC_PARAM_DIR	"/sys/module/kvm_coalesce/parameters"
 
-#define KC_MODE_NAME(NAME, name)	#name,
-const char * const kc_mode_names[NR_MODES] = { KC_MODES(KC_MODE_NAME) };
-#undef KC_MODE_NAME
+const char * const kc_mode_names[KC_NR_MODES] = KC_MODE_NAMES;
 
 static const struct {
 	const char *name;
 	size_t offset;
 } kc_stat_fields[] = {
-#define KC_FIELD(NAME, name) { #name, offsetof(struct kc_stats, name) },
-	KC_STATS(KC_FIELD)
-#undef KC_FIELD
+#define KC_STAT(name)	{ #name, offsetof(struct kc_stats, name) },
+#include "../kvm_coalesce/stats.h"
+#undef KC_STAT
 };
 
 static bool kc_parse_stat(struct kc_stats *stats, const char *name,
@@ -165,7 +163,7 @@ struct kc_stats kc_stats_add(const struct kc_stats *a,
 
 u64 kc_singular_known_exits(int mode, u64 exits)
 {
-	return mode == M_SCAN || mode == M_ADDR ? exits : 0;
+	return mode == KC_MODE_SCAN || mode == KC_MODE_ADDR ? exits : 0;
 }
 
 /* Both 8259s of @vm, master first: read into, or written from, @pic. */

@@ -15,18 +15,15 @@
 
 #include "../kvm_coalesce/interface.h"
 
-/* The module's modes, in the order of its mode parameter's values. */
-#define KC_MODE_ENUM(NAME, name)	M_##NAME,
-enum { KC_MODES(KC_MODE_ENUM) NR_MODES };
-#undef KC_MODE_ENUM
-extern const char * const kc_mode_names[NR_MODES];
+extern const char * const kc_mode_names[KC_NR_MODES];
 
-/* Counters of a VM, as the module's debugfs "stats" file lists them. */
-#define KC_STAT_FIELD(NAME, name)	u64 name;
+/*
+ * Counters of a VM, as the module's debugfs "stats" file lists them: a
+ * u64 for each KC_STAT() of kvm_coalesce/stats.h, made by the Makefile.
+ */
 struct kc_stats {
-	KC_STATS(KC_STAT_FIELD)
+#include "kc_stats_fields.h"
 };
-#undef KC_STAT_FIELD
 
 /* Reads @vm's counters; returns false if the module has no state for it. */
 bool kc_read_stats(struct kvm_vm *vm, struct kc_stats *stats);

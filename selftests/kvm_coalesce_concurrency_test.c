@@ -330,7 +330,7 @@ static void change_params(struct kvm_vm *vm, unsigned int k)
 	static const char * const vm_extents[] = { "0", "3", "64", "0", "16" };
 	int r;
 
-	TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[k % NR_MODES]), 0);
+	TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[k % KC_NR_MODES]), 0);
 	TEST_ASSERT_EQ(kc_param_write("extent", extents[k % ARRAY_SIZE(extents)]), 0);
 	r = kc_vm_debugfs_write(vm, "mode", vm_modes[k % ARRAY_SIZE(vm_modes)]);
 	TEST_ASSERT(!r || r == -ENOENT, "VM mode: %s", strerror(-r));

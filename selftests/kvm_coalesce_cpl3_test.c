@@ -78,7 +78,7 @@ static const char * const stage_names[NR_STAGES] = {
 };
 
 /* KVM's I/O exits per stage, besides the ucall (two calls each). */
-static const int expected_exits[NR_MODES][NR_STAGES] = {
+static const int expected_exits[KC_NR_MODES][NR_STAGES] = {
 	/*
 	 * confirm: at the first call each access runs alone (first
 	 * sightings of each block); BITMAP: every allowed I/O exits in
@@ -86,10 +86,10 @@ static const int expected_exits[NR_MODES][NR_STAGES] = {
 	 * runs as one block.
 	 */
 	/*           IOPL3 NOBITMAP BITMAP USER_PF SMAP */
-	[M_OFF]     = { 0, 6, 0, 6, 6, 8 },
-	[M_SCAN]    = { 0, 2, 0, 6, 4, 6 },
-	[M_CONFIRM] = { 0, 4, 0, 6, 5, 7 },
-	[M_ADDR]    = { 0, 2, 0, 6, 4, 6 },
+	[KC_MODE_OFF]     = { 0, 6, 0, 6, 6, 8 },
+	[KC_MODE_SCAN]    = { 0, 2, 0, 6, 4, 6 },
+	[KC_MODE_CONFIRM] = { 0, 4, 0, 6, 5, 7 },
+	[KC_MODE_ADDR]    = { 0, 2, 0, 6, 4, 6 },
 };
 
 struct fault {
@@ -368,7 +368,7 @@ static struct kc_stats stage_delta(const struct run_obs *obs, int stage)
 /* Blocks that stop for a reason run from their second sighting in confirm. */
 static u64 stopped_blocks(int mode, int per_call)
 {
-	return per_call * (mode == M_CONFIRM ? NR_CALLS - 1 : NR_CALLS);
+	return per_call * (mode == KC_MODE_CONFIRM ? NR_CALLS - 1 : NR_CALLS);
 }
 
 /* Why the module did what it did, from its counters. */
@@ -377,7 +377,7 @@ static void check_counters(int mode, const struct run_obs *obs, bool smap)
 	const char *name = kc_mode_names[mode];
 	struct kc_stats iopl3, nobitmap, bitmap, user_pf, sm;
 
-	if (mode == M_OFF)
+	if (mode == KC_MODE_OFF)
 		return;
 	iopl3 = stage_delta(obs, ST_IOPL3);
 	nobitmap = stage_delta(obs, ST_NOBITMAP);
@@ -520,16 +520,16 @@ int main(int argc, char *argv[])
 	kc_module_ensure_loaded();
 	kc_param_read("mode", saved, sizeof(saved));
 
-	obs = calloc(NR_MODES, sizeof(*obs));
+	obs = calloc(KC_NR_MODES, sizeof(*obs));
 	TEST_ASSERT(obs, "calloc");
 
 	ksft_print_header();
-	ksft_set_plan(NR_MODES + 1);
-	for (mode = 0; mode < NR_MODES; mode++) {
+	ksft_set_plan(KC_NR_MODES + 1);
+	for (mode = 0; mode < KC_NR_MODES; mode++) {
 		run_mode(mode, &obs[mode]);
-		if (mode == M_OFF)
-			check_off(&obs[M_OFF], smap);
-		check_mode(mode, &obs[M_OFF], &obs[mode], smap);
+		if (mode == KC_MODE_OFF)
+			check_off(&obs[KC_MODE_OFF], smap);
+		check_mode(mode, &obs[KC_MODE_OFF], &obs[mode], smap);
 		ksft_test_result_pass("mode=%s: CPL 3, IOPL, I/O bitmap, U/S as off\n",
 				      kc_mode_names[mode]);
 	}

@@ -129,10 +129,10 @@ static void test_each_mode(const char *what, void *guest, u64 off_exits)
 	struct run_obs off, obs;
 	int mode;
 
-	run_mode(M_OFF, guest, &off);
+	run_mode(KC_MODE_OFF, guest, &off);
 	TEST_ASSERT(off.exits == off_exits, "%s, off: %lu I/O exits, wanted %lu",
 		    what, off.exits, off_exits);
-	for (mode = M_OFF; mode < NR_MODES; mode++) {
+	for (mode = KC_MODE_OFF; mode < KC_NR_MODES; mode++) {
 		run_mode(mode, guest, &obs);
 		check(what, mode, &off, &obs);
 		ksft_test_result_pass("%s, mode=%s: as with off\n", what,
@@ -181,7 +181,7 @@ int main(int argc, char *argv[])
 {
 	kc_module_ensure_loaded();
 	ksft_print_header();
-	ksft_set_plan(2 * NR_MODES + 1);
+	ksft_set_plan(2 * KC_NR_MODES + 1);
 	test_each_mode("rexw_66", guest_rexw_66, 3 * NR_CALLS);
 	test_each_mode("rf", guest_rf, 2 * NR_CALLS);
 	test_sev();

@@ -40,16 +40,16 @@ enum {
 #define IRQ3_VECTOR	0x23
 
 /* Exits KVM counts per stage, besides the stage's ucall. */
-static const int expected_exits[NR_MODES][NR_STAGES] = {
+static const int expected_exits[KC_NR_MODES][NR_STAGES] = {
 	/*
 	 * IRQ: the unmasking OUT, the EOI in the handler, then the last
 	 * two OUTs, as one block or two exits.
 	 */
 	/*             PA  PB IRQ TA TB */
-	[M_OFF]     = { 0, 10, 10, 4, 6, 6 },
-	[M_SCAN]    = { 0,  1,  1, 3, 1, 1 },
-	[M_CONFIRM] = { 0, 10,  1, 4, 6, 1 },
-	[M_ADDR]    = { 0,  1,  1, 3, 1, 1 },
+	[KC_MODE_OFF]     = { 0, 10, 10, 4, 6, 6 },
+	[KC_MODE_SCAN]    = { 0,  1,  1, 3, 1, 1 },
+	[KC_MODE_CONFIRM] = { 0, 10,  1, 4, 6, 1 },
+	[KC_MODE_ADDR]    = { 0,  1,  1, 3, 1, 1 },
 };
 
 static u64 irq_rip;
@@ -186,7 +186,7 @@ static void check_mode(int mode, const struct run_obs *off,
 	TEST_ASSERT(obs->irq_rip == (u64)kc_unmask_next,
 		    "mode %s: IRQ3 taken at RIP 0x%lx, wanted 0x%lx",
 		    kc_mode_names[mode], obs->irq_rip, (u64)kc_unmask_next);
-	if (mode == M_SCAN || mode == M_ADDR)
+	if (mode == KC_MODE_SCAN || mode == KC_MODE_ADDR)
 		TEST_ASSERT(obs->stop_event == 1,
 			    "mode %s: %lu blocks stopped for an event, wanted 1",
 			    kc_mode_names[mode], obs->stop_event);
@@ -226,16 +226,16 @@ int main(int argc, char *argv[])
 	kc_module_ensure_loaded();
 	kc_param_read("mode", saved, sizeof(saved));
 
-	obs = calloc(NR_MODES, sizeof(*obs));
+	obs = calloc(KC_NR_MODES, sizeof(*obs));
 	TEST_ASSERT(obs, "calloc");
 
 	ksft_print_header();
-	ksft_set_plan(NR_MODES);
-	for (mode = 0; mode < NR_MODES; mode++) {
+	ksft_set_plan(KC_NR_MODES);
+	for (mode = 0; mode < KC_NR_MODES; mode++) {
 		run_mode(mode, &obs[mode]);
-		if (mode == M_OFF)
-			check_off(&obs[M_OFF]);
-		check_mode(mode, &obs[M_OFF], &obs[mode]);
+		if (mode == KC_MODE_OFF)
+			check_off(&obs[KC_MODE_OFF]);
+		check_mode(mode, &obs[KC_MODE_OFF], &obs[mode]);
 		ksft_test_result_pass("mode=%s: 8259, 8254 and IRQ3 as with off\n",
 				      kc_mode_names[mode]);
 	}

@@ -470,13 +470,13 @@ static void dt_check_counters(struct dt_vm *v, const struct dt_totals *t)
 	kc_print_stats(kc_mode_names[m], &now);
 
 	switch (m) {
-	case M_OFF:
+	case KC_MODE_OFF:
 		dt_expect(m, "pio_exits", s.pio_exits, pio + n);
 		dt_expect(m, "string_pio_exits", s.string_pio_exits, t->string);
 		dt_expect(m, "handled", s.handled, 0);
 		dt_expect(m, "insns", s.insns, 0);
 		return;
-	case M_CONFIRM:
+	case KC_MODE_CONFIRM:
 		/*
 		 * First sighting: each I/O exits and runs alone, the final
 		 * OUT exits and goes to userspace; second: one exit, and the
@@ -532,7 +532,7 @@ int main(int argc, char *argv[])
 	u64 seed = DT_DEFAULT_SEED, first = 0, nr = DT_DEFAULT_BLOCKS, i;
 	struct kvm_pic_state pic_before[2];
 	struct dt_obs ref, obs;
-	struct dt_vm vms[NR_MODES];
+	struct dt_vm vms[KC_NR_MODES];
 	struct dt_totals totals = {};
 	struct dg_block blk;
 	struct dt_diff diff;
@@ -580,7 +580,7 @@ int main(int argc, char *argv[])
 	kc_module_ensure_loaded();
 
 	ksft_print_header();
-	ksft_set_plan(NR_MODES);
+	ksft_set_plan(KC_NR_MODES);
 	printf("# seed %llu, blocks %llu-%llu, memory operands in %u%% of instructions,",
 	       (unsigned long long)seed, (unsigned long long)first,
 	       (unsigned long long)(first + nr - 1), params.mem_share);
@@ -588,17 +588,17 @@ int main(int argc, char *argv[])
 	printf("# off (the reference) runs each block once, scan, confirm and addr %d times\n",
 	       DT_RUNS);
 
-	for (mode = 0; mode < NR_MODES; mode++)
+	for (mode = 0; mode < KC_NR_MODES; mode++)
 		dt_vm_create(&vms[mode], mode);
 
 	for (i = first; i < first + nr; i++) {
 		/* Every VM has the same layout: the slot's address is theirs. */
-		params.code = dt_slot(&vms[M_OFF], i);
+		params.code = dt_slot(&vms[KC_MODE_OFF], i);
 		dg_generate(seed, i, &params, &blk);
-		for (mode = 0; mode < NR_MODES; mode++)
+		for (mode = 0; mode < KC_NR_MODES; mode++)
 			dt_load(&vms[mode], &blk, i);
 
-		dt_run(&vms[M_OFF], &blk, i, true, &ref);
+		dt_run(&vms[KC_MODE_OFF], &blk, i, true, &ref);
 		totals.steps += ref.nr_steps;
 		totals.io += ref.nr_io;
 		totals.string += ref.nr_string;
@@ -606,7 +606,7 @@ int main(int argc, char *argv[])
 		totals.mem += ref.nr_mem;
 		totals.blocks++;
 
-		for (mode = M_OFF + 1; mode < NR_MODES; mode++) {
+		for (mode = KC_MODE_OFF + 1; mode < KC_NR_MODES; mode++) {
 			struct dt_vm *v = &vms[mode];
 
 			memcpy(pic_before, v->pic, sizeof(pic_before));
@@ -632,12 +632,12 @@ int main(int argc, char *argv[])
 	       (unsigned long long)totals.first_string);
 	printf(" %llu with a memory operand or LEA\n",
 	       (unsigned long long)totals.mem);
-	for (mode = 0; mode < NR_MODES; mode++) {
+	for (mode = 0; mode < KC_NR_MODES; mode++) {
 		dt_check_counters(&vms[mode], &totals);
 		ksft_test_result_pass("mode=%s: %llu blocks%s\n",
 				      kc_mode_names[mode],
 				      (unsigned long long)totals.blocks,
-				      mode == M_OFF ? ", the reference: exits as its paths" :
+				      mode == KC_MODE_OFF ? ", the reference: exits as its paths" :
 				      ", each run as off; counters as the paths");
 		kvm_vm_free(vms[mode].vm);
 	}

@@ -65,12 +65,12 @@ enum stage {
  * then the last OUT exits.
  */
 #define SM		SINGULAR_USES
-static const int expected_exits[NR_MODES][NR_STAGES] = {
+static const int expected_exits[KC_NR_MODES][NR_STAGES] = {
 	/*            A  B  SA SB SM  C  D  E  F  PIC USER MIX JA JB JC SU SD SF */
-	[M_OFF]     = { 0, 4, 4, 1, 1, SM, 4, 4, 4, 4, 2, 3,  6,  3, 3, 2, 6, 6, 3 },
-	[M_SCAN]    = { 0, 1, 1, 1, 1, SM, 2, 1, 3, 1, 1, 1,  1,  1, 1, 1, 1, 1, 3 },
-	[M_CONFIRM] = { 0, 4, 1, 1, 1, SM, 2, 1, 4, 2, 2, 3,  6,  3, 1, 1, 6, 1, 3 },
-	[M_ADDR]    = { 0, 1, 1, 1, 1, SM, 1, 1, 3, 1, 1, 1,  1,  1, 1, 1, 1, 1, 3 },
+	[KC_MODE_OFF]     = { 0, 4, 4, 1, 1, SM, 4, 4, 4, 4, 2, 3,  6,  3, 3, 2, 6, 6, 3 },
+	[KC_MODE_SCAN]    = { 0, 1, 1, 1, 1, SM, 2, 1, 3, 1, 1, 1,  1,  1, 1, 1, 1, 1, 3 },
+	[KC_MODE_CONFIRM] = { 0, 4, 1, 1, 1, SM, 2, 1, 4, 2, 2, 3,  6,  3, 1, 1, 6, 1, 3 },
+	[KC_MODE_ADDR]    = { 0, 1, 1, 1, 1, SM, 1, 1, 3, 1, 1, 1,  1,  1, 1, 1, 1, 1, 3 },
 };
 
 #define USER_IN_VALUE	0x5a
@@ -565,21 +565,21 @@ int main(int argc, char *argv[])
 	kc_module_ensure_loaded();
 	kc_param_read("mode", saved, sizeof(saved));
 
-	obs = calloc(NR_MODES, sizeof(*obs));
+	obs = calloc(KC_NR_MODES, sizeof(*obs));
 	TEST_ASSERT(obs, "calloc");
 
 	ksft_print_header();
-	ksft_set_plan(NR_MODES);
+	ksft_set_plan(KC_NR_MODES);
 
-	for (mode = 0; mode < NR_MODES; mode++) {
+	for (mode = 0; mode < KC_NR_MODES; mode++) {
 		run_mode(mode, &obs[mode]);
 		kc_print_stats(kc_mode_names[mode], &obs[mode].stage[ST_USER].stats);
 		check_exits(mode, &obs[mode]);
-		if (mode == M_OFF)
+		if (mode == KC_MODE_OFF)
 			check_off(&obs[mode]);
 		else
-			check_same(mode, &obs[M_OFF], &obs[mode]);
-		if (mode == M_SCAN)
+			check_same(mode, &obs[KC_MODE_OFF], &obs[mode]);
+		if (mode == KC_MODE_SCAN)
 			check_scan_counters(&obs[mode]);
 		ksft_test_result_pass("mode=%s: flow chart exits, state as off\n",
 				      kc_mode_names[mode]);

@@ -268,14 +268,14 @@ static void check_mode(int mode, const struct run_obs *off,
 				    b->rip, b->branch_from, a->rflags, a->rip,
 				    a->branch_from);
 		}
-		if (mode == M_OFF || (stage == ST_JUMP && !obs->lbr))
+		if (mode == KC_MODE_OFF || (stage == ST_JUMP && !obs->lbr))
 			continue;
 		/*
 		 * A block runs at the first call but in confirm mode; there,
 		 * the TPR write then exits itself, and the module runs it.
 		 */
 		want = NR_CALLS;
-		if (mode == M_CONFIRM && stage != ST_TPR)
+		if (mode == KC_MODE_CONFIRM && stage != ST_TPR)
 			want--;
 		TEST_ASSERT(stop_count(obs, stage) == want,
 			    "mode %s, %s: %lu blocks stopped there, wanted %lu",
@@ -290,16 +290,16 @@ int main(int argc, char *argv[])
 	int mode;
 
 	kc_module_ensure_loaded();
-	obs = calloc(NR_MODES, sizeof(*obs));
+	obs = calloc(KC_NR_MODES, sizeof(*obs));
 	TEST_ASSERT(obs, "calloc");
 
 	ksft_print_header();
-	ksft_set_plan(NR_MODES);
-	for (mode = 0; mode < NR_MODES; mode++) {
+	ksft_set_plan(KC_NR_MODES);
+	for (mode = 0; mode < KC_NR_MODES; mode++) {
 		run_mode(mode, &obs[mode]);
-		if (mode == M_OFF)
-			check_off(&obs[M_OFF]);
-		check_mode(mode, &obs[M_OFF], &obs[mode]);
+		if (mode == KC_MODE_OFF)
+			check_off(&obs[KC_MODE_OFF]);
+		check_mode(mode, &obs[KC_MODE_OFF], &obs[mode]);
 		ksft_test_result_pass("mode=%s: RFLAGS at every stop as with off%s\n",
 				      kc_mode_names[mode],
 				      obs[mode].lbr ? "" : " (no LBR: jump not checked)");

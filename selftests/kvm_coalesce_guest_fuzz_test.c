@@ -86,7 +86,7 @@ struct gf_obs {
 struct gf_totals {
 	u64 compared, timeouts, nondet;
 	u64 exits[GF_NR_KINDS];
-	struct kc_stats stats[NR_MODES];
+	struct kc_stats stats[KC_NR_MODES];
 };
 
 /* splitmix64: each case from the seed and its index alone. */
@@ -379,8 +379,8 @@ static bool gf_check_case(u64 seed, u64 index, struct gf_totals *t)
 
 	gf_make_case(&c, seed, index);
 	TEST_ASSERT_EQ(kc_param_write("mode", "off"), 0);
-	nref = gf_run_case(&c, ref, &t->stats[M_OFF]);
-	n = gf_run_case(&c, again, &t->stats[M_OFF]);
+	nref = gf_run_case(&c, ref, &t->stats[KC_MODE_OFF]);
+	n = gf_run_case(&c, again, &t->stats[KC_MODE_OFF]);
 	if (n != nref || ref[nref - 1].timeout) {
 		t->timeouts++;
 		return true;
@@ -392,7 +392,7 @@ static bool gf_check_case(u64 seed, u64 index, struct gf_totals *t)
 		}
 	}
 
-	for (mode = M_SCAN; mode < NR_MODES; mode++) {
+	for (mode = KC_MODE_SCAN; mode < KC_NR_MODES; mode++) {
 		TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[mode]), 0);
 		n = gf_run_case(&c, obs, &t->stats[mode]);
 		for (run = 0; run < min(n, nref); run++) {
@@ -464,13 +464,13 @@ int main(int argc, char *argv[])
 	       (unsigned long long)t.timeouts);
 	printf(" %llu differing between two off runs\n",
 	       (unsigned long long)t.nondet);
-	for (mode = 0; mode < NR_MODES; mode++)
+	for (mode = 0; mode < KC_NR_MODES; mode++)
 		kc_print_stats(kc_mode_names[mode], &t.stats[mode]);
 	TEST_ASSERT(ok, "a case ended differently with the module (above)");
 	/* Not vacuous: most cases compared, and the module ran blocks. */
 	TEST_ASSERT(t.compared * 2 >= nr, "only %llu of %llu cases compared",
 		    (unsigned long long)t.compared, (unsigned long long)nr);
-	for (mode = M_SCAN; mode < NR_MODES; mode++)
+	for (mode = KC_MODE_SCAN; mode < KC_NR_MODES; mode++)
 		TEST_ASSERT(t.stats[mode].blocks && t.stats[mode].handled,
 			    "mode %s ran no block", kc_mode_names[mode]);
 	ksft_test_result_pass("%llu cases, every mode as off\n",

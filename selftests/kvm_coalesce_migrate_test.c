@@ -72,11 +72,11 @@
  * Every mode makes KC_MIG_USER_MMIO MMIO exits a round (mmio_exits): off
  * and confirm as KVM's, scan and addr from a block.
  */
-static const int exits_per_round[NR_MODES] = {
-	[M_OFF] = KC_MIG_KERNEL_IO + KC_MIG_USER_IO + 1,
-	[M_SCAN] = 6 + 1,
-	[M_CONFIRM] = KC_MIG_KERNEL_IO + KC_MIG_USER_IO + 1,
-	[M_ADDR] = 6 + 1,
+static const int exits_per_round[KC_NR_MODES] = {
+	[KC_MODE_OFF] = KC_MIG_KERNEL_IO + KC_MIG_USER_IO + 1,
+	[KC_MODE_SCAN] = 6 + 1,
+	[KC_MODE_CONFIRM] = KC_MIG_KERNEL_IO + KC_MIG_USER_IO + 1,
+	[KC_MODE_ADDR] = 6 + 1,
 };
 
 static u32 round_seed(int round)
@@ -530,7 +530,7 @@ static void check_counters(int mode, const struct run_obs *obs)
 {
 	const struct kc_stats *s = &obs->stats;
 	const char *name = kc_mode_names[mode];
-	bool blocks = mode == M_SCAN || mode == M_ADDR;
+	bool blocks = mode == KC_MODE_SCAN || mode == KC_MODE_ADDR;
 
 	kc_print_stats(name, s);
 	TEST_ASSERT_EQ(obs->nr_migrations, USER_EXITS - 1);
@@ -552,9 +552,9 @@ static void check_counters(int mode, const struct run_obs *obs)
 		    name, s->io, s->user_pio, s->user_mmio, s->exits,
 		    s->handled, GUEST_IO);
 	/* The module ran every in-kernel access; userspace ones it left. */
-	TEST_ASSERT_EQ(s->io, mode == M_OFF ? 0 : NR_ROUNDS * KC_MIG_KERNEL_IO);
+	TEST_ASSERT_EQ(s->io, mode == KC_MODE_OFF ? 0 : NR_ROUNDS * KC_MIG_KERNEL_IO);
 	/* Left to KVM: the ucalls, and in confirm the userspace accesses. */
-	TEST_ASSERT_EQ(s->declined, mode == M_OFF ? 0 :
+	TEST_ASSERT_EQ(s->declined, mode == KC_MODE_OFF ? 0 :
 		       blocks ? NR_ROUNDS + 1 : USER_EXITS);
 	TEST_ASSERT_EQ(s->user_pio, blocks ? NR_ROUNDS * KC_MIG_USER_IO : 0);
 	TEST_ASSERT_EQ(s->user_mmio, blocks ? NR_ROUNDS * KC_MIG_USER_MMIO : 0);
@@ -586,17 +586,17 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(ref && obs, "calloc");
 
 	ksft_print_header();
-	ksft_set_plan(1 + NR_MODES);
+	ksft_set_plan(1 + KC_NR_MODES);
 	/* Another VM's exits run in the module on every CPU meanwhile. */
 	kc_pin_thread(pthread_self(), 0);
 	busy = kc_busy_start();
 
-	run_mode(M_OFF, false, ref);
+	run_mode(KC_MODE_OFF, false, ref);
 	check_reference(ref);
-	TEST_ASSERT_EQ(ref->io_exits, NR_ROUNDS * exits_per_round[M_OFF] + 1);
+	TEST_ASSERT_EQ(ref->io_exits, NR_ROUNDS * exits_per_round[KC_MODE_OFF] + 1);
 	ksft_test_result_pass("mode=off without migration: as the model\n");
 
-	for (mode = 0; mode < NR_MODES; mode++) {
+	for (mode = 0; mode < KC_NR_MODES; mode++) {
 		run_mode(mode, true, obs);
 		check_same(mode, ref, obs);
 		check_counters(mode, obs);

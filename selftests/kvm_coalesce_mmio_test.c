@@ -62,7 +62,7 @@ enum {
 };
 
 /* MMIO exits the module sees per stage: three calls. */
-static const int expected_exits[NR_MODES][NR_STAGES] = {
+static const int expected_exits[KC_NR_MODES][NR_STAGES] = {
 	/*
 	 * confirm: the first call runs each access alone (first sightings
 	 * and a singular last access); the others run one block.  FAULT:
@@ -71,10 +71,10 @@ static const int expected_exits[NR_MODES][NR_STAGES] = {
 	 * accesses of each call; a block runs them all in its one exit.
 	 */
 	/*            ZONE IOAPIC FAULT SMC TPR USER */
-	[M_OFF]     = { 0, 12, 30, 6, 6, 6, 27 },
-	[M_SCAN]    = { 0,  3,  3, 6, 6, 6,  3 },
-	[M_CONFIRM] = { 0,  6, 12, 6, 6, 6, 11 },
-	[M_ADDR]    = { 0,  3,  3, 6, 6, 6,  3 },
+	[KC_MODE_OFF]     = { 0, 12, 30, 6, 6, 6, 27 },
+	[KC_MODE_SCAN]    = { 0,  3,  3, 6, 6, 6,  3 },
+	[KC_MODE_CONFIRM] = { 0,  6, 12, 6, 6, 6, 11 },
+	[KC_MODE_ADDR]    = { 0,  3,  3, 6, 6, 6,  3 },
 };
 
 /* Userspace MMIO accesses of each call of kc_mmio_user(): one store. */
@@ -325,7 +325,7 @@ static void check_blocks_ran(int mode, const struct run_obs *obs)
 {
 	const struct kc_stats *s = obs->stats;
 
-	if (mode != M_SCAN && mode != M_ADDR)
+	if (mode != KC_MODE_SCAN && mode != KC_MODE_ADDR)
 		return;
 	/* ZONE: 11 instructions from the exiting one, 4 MMIO, per call. */
 	TEST_ASSERT(s[ST_ZONE].insns - s[ST_START].insns == 11 * NR_CALLS &&
@@ -467,16 +467,16 @@ int main(int argc, char *argv[])
 	kc_module_ensure_loaded();
 	kc_param_read("mode", saved, sizeof(saved));
 
-	obs = calloc(NR_MODES, sizeof(*obs));
+	obs = calloc(KC_NR_MODES, sizeof(*obs));
 	TEST_ASSERT(obs, "calloc");
 
 	ksft_print_header();
-	ksft_set_plan(NR_MODES);
-	for (mode = 0; mode < NR_MODES; mode++) {
+	ksft_set_plan(KC_NR_MODES);
+	for (mode = 0; mode < KC_NR_MODES; mode++) {
 		run_mode(mode, &obs[mode]);
-		if (mode == M_OFF)
-			check_off(&obs[M_OFF]);
-		check_mode(mode, &obs[M_OFF], &obs[mode]);
+		if (mode == KC_MODE_OFF)
+			check_off(&obs[KC_MODE_OFF]);
+		check_mode(mode, &obs[KC_MODE_OFF], &obs[mode]);
 		ksft_test_result_pass("mode=%s: MMIO blocks and exits as with off\n",
 				      kc_mode_names[mode]);
 	}

@@ -63,12 +63,12 @@ static const struct variant variants[2] = {
  * four accesses each exit, after a rewrite the block at the first OUT is
  * new again, the one at the second OUT is not.  off: four per call.
  */
-static const int expected_exits[NR_MODES][2] = {
+static const int expected_exits[KC_NR_MODES][2] = {
 	/*              first, rewritten */
-	[M_OFF]     = { 12, 12 },
-	[M_SCAN]    = {  3,  4 },
-	[M_CONFIRM] = {  6,  4 },
-	[M_ADDR]    = {  3,  3 },
+	[KC_MODE_OFF]     = { 12, 12 },
+	[KC_MODE_SCAN]    = {  3,  4 },
+	[KC_MODE_CONFIRM] = {  6,  4 },
+	[KC_MODE_ADDR]    = {  3,  3 },
 };
 
 /*
@@ -76,10 +76,10 @@ static const int expected_exits[NR_MODES][2] = {
  * in confirm mode for the first round's first call, whose accesses it
  * ran alone (first sightings).
  */
-static const int expected_blocks[NR_MODES] = {
-	[M_SCAN] = NR_ROUNDS * NR_CALLS,
-	[M_CONFIRM] = NR_ROUNDS * NR_CALLS - 1,
-	[M_ADDR] = NR_ROUNDS * NR_CALLS,
+static const int expected_blocks[KC_NR_MODES] = {
+	[KC_MODE_SCAN] = NR_ROUNDS * NR_CALLS,
+	[KC_MODE_CONFIRM] = NR_ROUNDS * NR_CALLS - 1,
+	[KC_MODE_ADDR] = NR_ROUNDS * NR_CALLS,
 };
 
 /* Accesses of one call of the block. */
@@ -266,7 +266,7 @@ static void check_mode(int mode, const struct run_obs *obs)
 	TEST_ASSERT(s->io + s->exits - s->handled == GUEST_IO,
 		    "mode %s: io %lu + exits %lu - handled %lu, wanted %d",
 		    name, s->io, s->exits, s->handled, GUEST_IO);
-	if (mode == M_OFF) {
+	if (mode == KC_MODE_OFF) {
 		TEST_ASSERT_EQ(s->handled, 0);
 		return;
 	}
@@ -292,8 +292,8 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(obs, "calloc");
 
 	ksft_print_header();
-	ksft_set_plan(NR_MODES);
-	for (mode = 0; mode < NR_MODES; mode++) {
+	ksft_set_plan(KC_NR_MODES);
+	for (mode = 0; mode < KC_NR_MODES; mode++) {
 		run_mode(mode, obs);
 		check_mode(mode, obs);
 		ksft_test_result_pass("mode=%s: %d rewrites, only new code ran\n",

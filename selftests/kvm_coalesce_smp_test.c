@@ -335,7 +335,7 @@ static void check_blocks(struct smp_run *r, const char *phase, u64 n)
 {
 	struct kc_stats s = kc_stats(r->vm);
 
-	TEST_ASSERT(r->mode == M_OFF ? !s.handled : s.blocks >= n,
+	TEST_ASSERT(r->mode == KC_MODE_OFF ? !s.handled : s.blocks >= n,
 		    "%s, mode %s: the module ran %lu blocks, handled %lu exits",
 		    phase, kc_mode_names[r->mode], s.blocks, s.handled);
 }
@@ -449,7 +449,7 @@ static void phase_evict(int mode)
 	check_bad_values(&r, "EVICT");
 	s = kc_stats(r.vm);
 	/* Confirm mode stores only blocks seen twice, all of them here. */
-	TEST_ASSERT(mode == M_OFF || s.table_evictions,
+	TEST_ASSERT(mode == KC_MODE_OFF || s.table_evictions,
 		    "EVICT, mode %s: no block evicted", kc_mode_names[mode]);
 	printf("# EVICT, mode %s: %lu evictions, %lu blocks run\n",
 	       kc_mode_names[mode], s.table_evictions, s.blocks);
@@ -532,9 +532,9 @@ int main(int argc, char *argv[])
 	ksft_print_header();
 	if (kc_nr_cpus() < 2)
 		ksft_exit_skip("one CPU: nothing would run in parallel\n");
-	ksft_set_plan(4 * NR_MODES);
+	ksft_set_plan(4 * KC_NR_MODES);
 	printf("# %d CPUs\n", kc_nr_cpus());
-	for (mode = 0; mode < NR_MODES; mode++) {
+	for (mode = 0; mode < KC_NR_MODES; mode++) {
 		phase_torn(mode);
 		phase_shared(mode);
 		phase_evict(mode);

@@ -202,7 +202,7 @@ static void check_counters(int mode, const struct run_obs *obs)
 	const char *name = kc_mode_names[mode];
 	struct kc_stats steps, dr7, nc, lock, ring;
 
-	if (mode == M_OFF)
+	if (mode == KC_MODE_OFF)
 		return;
 	steps = stage_delta(obs, ST_STEPS);
 	dr7 = stage_delta(obs, ST_DR7);
@@ -220,7 +220,7 @@ static void check_counters(int mode, const struct run_obs *obs)
 		    "mode %s: %lu exits with DR7 armed declined", name,
 		    dr7.declined);
 	/* One block per call stops at the store (confirm: the second). */
-	TEST_ASSERT(nc.stop_fault == (mode == M_CONFIRM ? 1 : NR_CALLS),
+	TEST_ASSERT(nc.stop_fault == (mode == KC_MODE_CONFIRM ? 1 : NR_CALLS),
 		    "mode %s: %lu blocks stopped at the non-canonical store",
 		    name, nc.stop_fault);
 	/*
@@ -244,7 +244,7 @@ static void check_counters(int mode, const struct run_obs *obs)
 	TEST_ASSERT(ring.user_io_known == 1,
 		    "mode %s: %lu exits known to go to userspace", name,
 		    ring.user_io_known);
-	if (mode != M_CONFIRM)
+	if (mode != KC_MODE_CONFIRM)
 		TEST_ASSERT(ring.blocks >= RING_CALLS - 4,
 			    "mode %s: %lu bursts coalesced of %d", name,
 			    ring.blocks, RING_CALLS);
@@ -315,16 +315,16 @@ int main(int argc, char *argv[])
 	kc_module_ensure_loaded();
 	kc_param_read("mode", saved, sizeof(saved));
 
-	obs = calloc(NR_MODES, sizeof(*obs));
+	obs = calloc(KC_NR_MODES, sizeof(*obs));
 	TEST_ASSERT(obs, "calloc");
 
 	ksft_print_header();
-	ksft_set_plan(NR_MODES);
-	for (mode = 0; mode < NR_MODES; mode++) {
+	ksft_set_plan(KC_NR_MODES);
+	for (mode = 0; mode < KC_NR_MODES; mode++) {
 		run_mode(mode, &obs[mode]);
-		if (mode == M_OFF)
-			check_off(&obs[M_OFF]);
-		check_mode(mode, &obs[M_OFF], &obs[mode]);
+		if (mode == KC_MODE_OFF)
+			check_off(&obs[KC_MODE_OFF]);
+		check_mode(mode, &obs[KC_MODE_OFF], &obs[mode]);
 		ksft_test_result_pass("mode=%s: TF, DR7, #GP and LOCK as with off\n",
 				      kc_mode_names[mode]);
 	}

@@ -107,10 +107,10 @@ struct config {
 static const struct config configs[] = {
 	{ "stock", -1, false },
 	{ "stock+zones", -1, true },
-	{ "off+zones", M_OFF, true },
-	{ "scan+zones", M_SCAN, true },
-	{ "confirm+zones", M_CONFIRM, true },
-	{ "addr+zones", M_ADDR, true },
+	{ "off+zones", KC_MODE_OFF, true },
+	{ "scan+zones", KC_MODE_SCAN, true },
+	{ "confirm+zones", KC_MODE_CONFIRM, true },
+	{ "addr+zones", KC_MODE_ADDR, true },
 };
 
 #define NR_CONFIGS	ARRAY_SIZE(configs)
@@ -621,7 +621,7 @@ int main(int argc, char *argv[])
 		run_config(&configs[c], records[c]);
 	}
 	/* Leave the module as we found it, for the tests that follow. */
-	set_module(&(struct config){ .mode = was_loaded ? M_SCAN : -1 });
+	set_module(&(struct config){ .mode = was_loaded ? KC_MODE_SCAN : -1 });
 	print_results(records);
 	return 0;
 }
