@@ -7,7 +7,9 @@
  * operand size, memory operand, immediate and the registers the encoding
  * names.
  */
-#include <linux/kvm_host.h>
+#include <string.h>
+#include <linux/bits.h>
+#include <linux/kernel.h>
 
 #include "kc_raw.h"
 
@@ -52,7 +54,7 @@ static bool kc_raw_op1(struct kc_raw *r)
 			return true;
 		}
 		r->imm_bytes = (op & 1) ? kc_raw_imm_full(r) : 1;
-		kc_raw_name(r, VCPU_REGS_RAX, false);
+		kc_raw_name(r, KC_RAX, false);
 		return true;
 	}
 	switch (op) {
@@ -67,7 +69,7 @@ static bool kc_raw_op1(struct kc_raw *r)
 		return true;
 	case 0xa8: case 0xa9:				/* TEST rAX, imm */
 		r->imm_bytes = (op & 1) ? kc_raw_imm_full(r) : 1;
-		kc_raw_name(r, VCPU_REGS_RAX, false);
+		kc_raw_name(r, KC_RAX, false);
 		return true;
 	case 0x90:					/* NOP */
 		r->nop = true;
@@ -90,9 +92,9 @@ static bool kc_raw_op1(struct kc_raw *r)
 		 * and QEMU decode it.
 		 */
 		r->size = (op & 1) ? min_t(int, full, 4) : 1;
-		kc_raw_name(r, VCPU_REGS_RAX, false);
+		kc_raw_name(r, KC_RAX, false);
 		if (op >= 0xec)
-			kc_raw_name(r, VCPU_REGS_RDX, false);
+			kc_raw_name(r, KC_RDX, false);
 		return true;
 	case 0x6c: case 0x6d: case 0x6e: case 0x6f:	/* INS, OUTS */
 		/*
@@ -102,8 +104,8 @@ static bool kc_raw_op1(struct kc_raw *r)
 		 */
 		r->size = (op & 1) ? min_t(int, full, 4) : 1;
 		r->string = true;
-		kc_raw_name(r, VCPU_REGS_RDX, false);
-		kc_raw_name(r, op & 2 ? VCPU_REGS_RSI : VCPU_REGS_RDI, false);
+		kc_raw_name(r, KC_RDX, false);
+		kc_raw_name(r, op & 2 ? KC_RSI : KC_RDI, false);
 		return true;
 	case 0x80: case 0xc0: case 0xc6: case 0xf6:
 	case 0x83: case 0xc1:
@@ -115,7 +117,7 @@ static bool kc_raw_op1(struct kc_raw *r)
 		r->has_modrm = true;
 		return true;
 	case 0xd2: case 0xd3:				/* shift by CL */
-		kc_raw_name(r, VCPU_REGS_RCX, false);
+		kc_raw_name(r, KC_RCX, false);
 		fallthrough;
 	case 0xd0: case 0xd1: case 0xfe: case 0xff:
 		r->has_modrm = true;

@@ -8,7 +8,7 @@
 
 #include <linux/types.h>
 
-#include "kvm_coalesce.h"
+#include "decode.h"
 
 struct kc_raw {
 	unsigned int len;	/* bytes */
@@ -26,7 +26,7 @@ struct kc_raw {
 	int rm_size;		/* MOVZX, MOVSX: the r/m operand's size */
 	bool mem;		/* ModRM names memory */
 	bool rip_rel;
-	u8 base, index, scale;	/* VCPU_REGS_* or KC_NO_REG */
+	u8 base, index, scale;	/* enum kc_reg or KC_NO_REG */
 	unsigned int disp_bytes;
 	s32 disp;
 	unsigned int imm_bytes;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for kvm_coalesce/decode.c: kc_scan() on arbitrary
- * guest code and registers, and a check of each block against what the
- * executor (kvm_coalesce/exec.c) assumes of it.
+ * libFuzzer target for kvm_coalesce/decode.c and scan.c: kc_scan() on
+ * arbitrary guest code and registers, and a check of each block against
+ * what the executor (kvm_coalesce/exec.c) assumes of it.
  *
  * Input: one byte for the extent (1 + byte % 64), one for RIP, one per
  * general-purpose register (see kc_fuzz_reg()), then the code at RIP, at
@@ -20,18 +20,26 @@
  * which the block's register mask must hold (the executor loads only
  * those); no prefix other than 66 and REX, no instruction longer than
  * 15 bytes, no read-modify-write memory operand; a taken jump inside
- * the block lands on an instruction boundary; an instruction whose
- * flags are not computed has them overwritten before anything reads
- * them; nr_io and singular count the I/O candidates; and whether there
+ * the block lands on an instruction boundary; nr_io counts the I/O
+ * candidates; and whether there
  * is a block at all does not depend on the extent, nor do the
  * instructions two extents' blocks share.
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <linux/kvm_host.h>
+#include <string.h>
+#include <linux/kernel.h>
 
-#include "kvm_coalesce.h"
+#include "decode.h"
 #include "kc_raw.h"
+
+/* A block kc_scan() found, with what it was scanned from. */
+struct kc_fuzz_block {
+	struct kc_scan scan;
+	unsigned int extent;
+	const u8 *bytes;	/* the window's: a block is a prefix of it */
+	struct kc_insn insns[KC_EXTENT_MAX + 1];
+};
 
 /* Bytes before the code: extent, RIP, then the 16 registers. */
 #define KC_FUZZ_HDR	(2 + KC_NR_GPRS)
@@ -90,7 +98,7 @@ static bool kc_fuzz_pio(const struct kc_insn *k)
 }
 
 /* The fields exec.c indexes with or switches on. */
-static void kc_fuzz_check_fields(const struct kc_block *blk, unsigned int i)
+static void kc_fuzz_check_fields(const struct kc_fuzz_block *blk, unsigned int i)
 {
 	const struct kc_insn *k = &blk->insns[i];
 
@@ -150,7 +158,7 @@ static void kc_fuzz_check_fields(const struct kc_block *blk, unsigned int i)
  * ALU operations), stores of MOV, and CMP and TEST of memory; LEA only
  * computes the address.  Anything else would be run as if on registers.
  */
-static void kc_fuzz_check_mem(const struct kc_block *blk, unsigned int i)
+static void kc_fuzz_check_mem(const struct kc_fuzz_block *blk, unsigned int i)
 {
 	const struct kc_insn *k = &blk->insns[i];
 	const struct kc_mem *m = &k->mem;
@@ -184,18 +192,18 @@ static bool kc_fuzz_group(u8 op)
 }
 
 /* @k against the independent decoding of its bytes. */
-static void kc_fuzz_check_raw(const struct kc_block *blk, unsigned int i,
+static void kc_fuzz_check_raw(const struct kc_fuzz_block *blk, unsigned int i,
 			      unsigned int off)
 {
 	const struct kc_insn *k = &blk->insns[i];
 	struct kc_raw r;
 
-	kc_check(kc_raw_decode(blk->bytes + off, blk->len - off, &r), blk, i,
+	kc_check(kc_raw_decode(blk->bytes + off, blk->scan.len - off, &r), blk, i,
 		 "accepted an instruction outside the supported forms");
 	kc_check(r.len == k->len, blk, i, "length %u, raw %u", k->len, r.len);
 	kc_check(k->len <= 15, blk, i, "longer than 15 bytes");
-	kc_check((blk->regs & r.regs) == r.regs, blk, i,
-		 "regs %#x miss %#x", blk->regs, r.regs);
+	kc_check((blk->scan.regs & r.regs) == r.regs, blk, i,
+		 "regs %#x miss %#x", blk->scan.regs, r.regs);
 
 	kc_check(r.nop == (k->op == KC_OP_NOP), blk, i, "NOP");
 	if (r.jump) {
@@ -256,70 +264,75 @@ static void kc_fuzz_check_raw(const struct kc_block *blk, unsigned int i,
  * A taken jump leaves the block, or lands on one of its instructions or
  * its end: exec.c walks to the target one instruction at a time.
  */
-static void kc_fuzz_check_jump(const struct kc_block *blk, unsigned int i,
+static void kc_fuzz_check_jump(const struct kc_fuzz_block *blk, unsigned int i,
 			       unsigned int off)
 {
 	const struct kc_insn *k = &blk->insns[i];
 	u64 target = (u64)off + k->len + k->imm, at = off + k->len;
 	unsigned int j;
 
-	if (target > blk->len)
+	if (target > blk->scan.len)
 		return;
-	for (j = i + 1; j < blk->nr_insns && at < target; j++)
+	for (j = i + 1; j < blk->scan.nr_insns && at < target; j++)
 		at += blk->insns[j].len;
 	kc_check(at == target, blk, i, "jump to %llu inside an instruction",
 		 (unsigned long long)target);
 }
 
-static void kc_fuzz_check_block(const struct kc_block *blk,
-				const struct kc_code *code,
+static void kc_fuzz_check_block(const struct kc_fuzz_block *blk,
+				const struct kc_window *w,
 				unsigned int extent)
 {
 	const struct kc_insn *first = &blk->insns[0];
-	unsigned int i, off = 0, nr_io = 0;
+	unsigned int i, off = 0, nr_io = 0, last = blk->scan.nr_insns - 1;
+	bool io;
 
 	kc_check(blk->extent == extent, blk, 0U, "extent");
-	kc_check(blk->nr_insns >= 1 && blk->nr_insns <= extent + 1, blk, 0U,
-		 "%u instructions", blk->nr_insns);
-	kc_check(blk->len <= code->len && blk->len <= KC_WINDOW_BYTES, blk,
-		 0U, "length %u of %u", blk->len, code->len);
-	kc_check(!memcmp(blk->bytes, code->bytes, blk->len), blk, 0U, "bytes");
+	kc_check(blk->scan.nr_insns >= 1 && blk->scan.nr_insns <= extent + 1,
+		 blk, 0U, "%u instructions", blk->scan.nr_insns);
+	kc_check(blk->scan.len <= w->len && blk->scan.len <= KC_WINDOW_BYTES,
+		 blk, 0U, "length %u of %u", blk->scan.len, w->len);
 	kc_check(kc_fuzz_pio(first) || first->mem_use != KC_MEM_NONE, blk, 0U,
 		 "block starts with op %u, no access", first->op);
-	kc_check(first->io, blk, 0U, "first instruction not I/O");
-	kc_check(blk->insns[blk->nr_insns - 1].io, blk, blk->nr_insns - 1,
+	kc_check(kc_scan_is_io(&blk->scan, 0), blk, 0U,
+		 "first instruction not I/O");
+	kc_check(kc_scan_is_io(&blk->scan, last), blk, last,
 		 "block does not end with I/O");
 
-	for (i = 0; i < blk->nr_insns; off += blk->insns[i++].len) {
+	for (i = 0; i < blk->scan.nr_insns; off += blk->insns[i++].len) {
 		const struct kc_insn *k = &blk->insns[i];
 
-		kc_check(k->len >= 1 && off + k->len <= blk->len, blk, i,
+		io = kc_scan_is_io(&blk->scan, i);
+		kc_check(k->len >= 1 && off + k->len <= blk->scan.len, blk, i,
 			 "instruction at %u of %u bytes overruns", off, k->len);
-		kc_check(!k->io || kc_fuzz_pio(k) || k->mem_use != KC_MEM_NONE,
+		kc_check(!io || kc_fuzz_pio(k) || k->mem_use != KC_MEM_NONE,
 			 blk, i, "I/O without access");
-		kc_check(k->io || !kc_fuzz_pio(k), blk, i,
+		kc_check(io || !kc_fuzz_pio(k), blk, i,
 			 "port I/O not a candidate");
 		kc_fuzz_check_fields(blk, i);
 		kc_fuzz_check_mem(blk, i);
 		kc_fuzz_check_raw(blk, i, off);
 		if (k->op == KC_OP_JCC)
 			kc_fuzz_check_jump(blk, i, off);
-		nr_io += k->io;
+		nr_io += io;
 	}
-	kc_check(off == blk->len, blk, 0U, "instructions %u of %u bytes",
-		 off, blk->len);
-	kc_check(blk->nr_io == nr_io && blk->singular == (nr_io == 1), blk, 0U,
-		 "nr_io %u, counted %u", blk->nr_io, nr_io);
+	for (; i < KC_EXTENT_MAX + 1; i++)
+		kc_check(!kc_scan_is_io(&blk->scan, i), blk, i,
+			 "I/O past the block");
+	kc_check(off == blk->scan.len, blk, 0U, "instructions %u of %u bytes",
+		 off, blk->scan.len);
+	kc_check(blk->scan.nr_io == nr_io, blk, 0U, "nr_io %u, counted %u",
+		 blk->scan.nr_io, nr_io);
 }
 
 /*
  * The instructions both blocks hold must be the same: a longer block may
  * only cut a shorter one's jumps.
  */
-static void kc_fuzz_check_prefix(const struct kc_block *blk,
-				 const struct kc_block *max)
+static void kc_fuzz_check_prefix(const struct kc_fuzz_block *blk,
+				 const struct kc_fuzz_block *max)
 {
-	unsigned int i, n = min_t(unsigned int, blk->nr_insns, max->nr_insns);
+	unsigned int i, n = min_t(unsigned int, blk->scan.nr_insns, max->scan.nr_insns);
 
 	for (i = 0; i < n; i++) {
 		kc_check(!memcmp(&blk->insns[i], &max->insns[i],
@@ -328,11 +341,21 @@ static void kc_fuzz_check_prefix(const struct kc_block *blk,
 	}
 }
 
+static bool kc_fuzz_scan(const struct kc_window *w, const unsigned long *gpr,
+			 unsigned int extent, struct kc_fuzz_block *blk)
+{
+	blk->extent = extent;
+	blk->bytes = w->bytes;
+	return kc_scan(w, gpr, KC_CPU_64, extent, blk->insns, &blk->scan);
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
-	struct kc_code code = { .exit_gpa = INVALID_GPA };
-	struct kc_block *blk, *max;
+	static struct kc_fuzz_block blk, max;
+	unsigned long gpr[KC_NR_GPRS];
+	struct kc_window w = { 0 };
 	unsigned int extent, i;
+	bool found, found_max;
 
 	if (size <= KC_FUZZ_HDR)
 		return 0;
@@ -340,26 +363,24 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	kc_fuzz_size = size;
 
 	extent = KC_EXTENT_MIN + data[0] % KC_EXTENT_MAX;
-	code.rip = 0x10000 + (unsigned long)data[1] * 16;
+	w.rip = 0x10000 + (unsigned long)data[1] * 16;
 	for (i = 0; i < KC_NR_GPRS; i++)
-		code.gpr[i] = kc_fuzz_reg(data[2 + i]);
-	code.len = min_t(size_t, size - KC_FUZZ_HDR, KC_WINDOW_BYTES);
-	memcpy(code.bytes, data + KC_FUZZ_HDR, code.len);
+		gpr[i] = kc_fuzz_reg(data[2 + i]);
+	w.len = min_t(size_t, size - KC_FUZZ_HDR, KC_WINDOW_BYTES);
+	memcpy(w.bytes, data + KC_FUZZ_HDR, w.len);
 
-	blk = kc_scan(&code, extent);
-	max = kc_scan(&code, KC_EXTENT_MAX);
-	if (!blk != !max) {
+	found = kc_fuzz_scan(&w, gpr, extent, &blk);
+	found_max = kc_fuzz_scan(&w, gpr, KC_EXTENT_MAX, &max);
+	if (found != found_max) {
 		fprintf(stderr, "kc_scan_fuzz: a block with extent %u or %u only\n",
 			extent, KC_EXTENT_MAX);
 		kc_fuzz_dump();
 		abort();
 	}
-	if (blk) {
-		kc_fuzz_check_block(blk, &code, extent);
-		kc_fuzz_check_block(max, &code, KC_EXTENT_MAX);
-		kc_fuzz_check_prefix(blk, max);
+	if (found) {
+		kc_fuzz_check_block(&blk, &w, extent);
+		kc_fuzz_check_block(&max, &w, KC_EXTENT_MAX);
+		kc_fuzz_check_prefix(&blk, &max);
 	}
-	free(blk);
-	free(max);
 	return 0;
 }

@@ -32,6 +32,16 @@ static const char * const kc_stat_names[KC_NR_STATS] = {
 #undef KC_STAT
 };
 
+static u64 kc_stat_read(struct kc_vm *vm, enum kc_stat stat)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(vm->stats, cpu)->count[stat];
+	return sum;
+}
+
 static int kc_stats_show(struct seq_file *m, void *unused)
 {
 	struct kc_vm *vm = m->private;
@@ -140,7 +150,7 @@ static ssize_t kc_mode_write(struct file *file, const char __user *ubuf,
 	mode = sysfs_streq(buf, "default") ? -1 : kc_parse_mode(buf);
 	if (mode == -EINVAL)
 		return -EINVAL;
-	WRITE_ONCE(vm->mode, mode);
+	kc_vm_set_mode(vm, mode);
 	return len;
 }
 
@@ -157,7 +167,7 @@ static ssize_t kc_extent_write(struct file *file, const char __user *ubuf,
 		return r;
 	if (!sysfs_streq(buf, "0") && kc_parse_extent(buf, &extent))
 		return -EINVAL;
-	WRITE_ONCE(vm->extent, extent);
+	kc_vm_set_extent(vm, extent);
 	return len;
 }
 

@@ -2,50 +2,42 @@
 /*
  * Block executor: run a block's decoded instructions directly on the
  * vCPU's state, during the exit that the block's first instruction
- * caused.
+ * caused, or after userspace completed one of its accesses.
  *
  * Registers are read once through KVM's register cache and written back
  * once, with RIP after the last instruction executed.  Arithmetic runs
  * as the same instruction on this CPU, flags included (alu.c), so RFLAGS
- * are the CPU's wherever a block stops.  Port I/O goes through
- * KVM's PIO bus, i.e. to the in-kernel devices only.  Memory operands are
- * translated by KVM's walk of the guest's page tables, with the
- * permissions of the access at the guest's CPL (SMAP, SMEP and protection
- * keys included), and then go to guest RAM through KVM's guest memory
- * helpers (which mark the page dirty) or, where no RAM is, to the local
- * APIC and KVM's MMIO bus, as KVM's emulator sends them.
+ * are the CPU's wherever a block stops.  Accesses go where access.c
+ * sends them: guest RAM, an in-kernel device, or nowhere.
  *
  * INS and OUTS (no REP) move data between port DX and the memory at RDI
  * or RSI through the same paths; INS checks its destination before it
  * reads the port, whose side effects cannot be undone.
  *
  * An IN or OUT after the first instruction that no in-kernel device takes
- * ends this run of the block at that instruction, and so does a MOV,
- * MOVZX or MOVSX to or from MMIO that no in-kernel device takes; the
- * caller exits to userspace for it and resumes the block after it
- * (hook.c).
+ * ends the run at that instruction, for userspace to complete it, and so
+ * does a MOV, MOVZX or MOVSX to or from MMIO that no in-kernel device
+ * takes, for KVM's emulator to run it; hook.c resumes the block after it.
  *
- * Execution stops, leaving the guest to resume natively at the next
- * instruction, when the vCPU has an event to inject or a signal pending
- * (so that an interrupt an OUT made deliverable is taken where the
- * guest's CPU would take it), at any other MMIO access, INS or OUTS no
- * in-kernel device accepts, at an I/O instruction the guest's CPL may not
- * execute, at a memory access that would fault (the guest's CPU then
- * takes the fault itself, at the right instruction), after a write to the
- * block's own code, and after a write to the local APIC's TPR (see
- * kc_mmio()).
+ * A run also stops, leaving the guest to resume natively at the next
+ * instruction, where policy.c says so (a pending event or signal, I/O
+ * the guest's CPL may not make, a jump while branches are recorded), at
+ * any other access no in-kernel device takes, at a memory access that
+ * would fault (the guest's CPU then takes the fault itself, at the right
+ * instruction), after a write to the block's own code, and after a write
+ * to the local APIC's TPR (see kc_is_tpr()).
  */
 #include <linux/kvm_host.h>
-#include <linux/sched/signal.h>
 
-#include "cpuid.h"
 #include "kvm_cache_regs.h"
-#include "lapic.h"
-#include "mmu.h"
-#include "mmu/page_track.h"
 #include "x86.h"
 
+#include "access.h"
 #include "kvm_coalesce.h"
+
+/* The decoder numbers registers as KVM does: both count RAX to R15. */
+static_assert(VCPU_REGS_RAX == (int)KC_RAX);
+static_assert(VCPU_REGS_R15 == (int)KC_R15);
 
 /*
  * The guest state a block works on, loaded once and written back once;
@@ -55,13 +47,19 @@ struct kc_state {
 	unsigned long gpr[KC_NR_GPRS];
 	unsigned long rflags;
 	u16 dirty;		/* registers written */
-	int cpl;
-	gpa_t exit_gpa;		/* MMIO exit, until the exiting access ran */
+	struct kc_access_env env;
 	gpa_t code_gpa;		/* the block's code, for writes to it */
 	unsigned int code_len;
-	enum kc_stat stop_after;	/* stop after this instruction, why */
-	gpa_t user_gpa;		/* of an access no in-kernel device took */
+	enum kc_stop stop_after;	/* stop after this instruction, why */
 	s8 branches_recorded;	/* -1 until the first jump asks */
+};
+
+/* What one out-of-line instruction did. */
+enum kc_step {
+	KC_STEP_RAN,		/* ran, with no device access */
+	KC_STEP_RAN_IO,		/* ran, and a device took its access */
+	KC_STEP_STOP,		/* did not run: the block stops before it */
+	KC_STEP_USER,		/* did not run: its access is userspace's */
 };
 
 static __always_inline u64 kc_get(const struct kc_state *s, struct kc_opnd o,
@@ -121,7 +119,7 @@ static void kc_exec_unary(struct kc_state *s, const struct kc_insn *k)
 
 static void kc_exec_shift(struct kc_state *s, const struct kc_insn *k)
 {
-	u8 count = k->has_src ? (u8)s->gpr[VCPU_REGS_RCX] : (u8)k->imm;
+	u8 count = k->has_src ? (u8)s->gpr[KC_RCX] : (u8)k->imm;
 	u64 r = kc_shift_op(k->sub, k->size, kc_get(s, k->dst, k->size), count,
 			    &s->rflags);
 
@@ -168,357 +166,118 @@ static bool kc_cond(u8 cc, unsigned long fl)
 	return r != (cc & 1);
 }
 
-/*
- * Whether the guest records the branches it executes: last branch
- * records or single-stepping on branches (DEBUGCTL.LBR, .BTF), or Intel
- * PT tracing (RTIT_CTL.TraceEn), which notes every conditional branch,
- * taken or not.  The executor records none, so a block stops before its
- * first jump then; its other instructions leave no trace.
- */
-static bool kc_branches_recorded(struct kvm_vcpu *vcpu, struct kc_state *s)
+/* Whether the guest records branches; asked at a run's first jump. */
+static bool kc_jump_recorded(struct kc_state *s)
 {
-	u64 debugctl = 0, rtit_ctl = 0;
-
-	if (s->branches_recorded < 0) {
-		kvm_get_msr(vcpu, MSR_IA32_DEBUGCTLMSR, &debugctl);
-		if (guest_cpuid_has(vcpu, X86_FEATURE_INTEL_PT))
-			kvm_get_msr(vcpu, MSR_IA32_RTIT_CTL, &rtit_ctl);
-		s->branches_recorded =
-			(debugctl & (DEBUGCTLMSR_LBR | DEBUGCTLMSR_BTF)) ||
-			(rtit_ctl & RTIT_CTL_TRACEEN);
-	}
+	if (s->branches_recorded < 0)
+		s->branches_recorded = kc_branches_recorded(s->env.vcpu);
 	return s->branches_recorded;
 }
 
-/* The port of IN or OUT @k: DX, or the immediate. */
+/* The port of IN, OUT, INS or OUTS @k: DX, or the immediate. */
 static u16 kc_port(const struct kc_state *s, const struct kc_insn *k)
 {
-	return k->port_dx ? (u16)s->gpr[VCPU_REGS_RDX] : (u8)k->imm;
+	return k->port_dx ? (u16)s->gpr[KC_RDX] : (u8)k->imm;
 }
 
-/*
- * IN or OUT through the PIO bus.  Returns 0, or -EOPNOTSUPP if no
- * in-kernel device takes the port, in which case nothing happened.
- */
-static int kc_exec_io(struct kvm_vcpu *vcpu, struct kc_state *s,
-		      const struct kc_insn *k)
+/* IN or OUT @k; false if no in-kernel device takes the port. */
+static bool kc_exec_io(struct kc_state *s, const struct kc_insn *k)
 {
+	struct kc_opnd rax = { .reg = KC_RAX };
 	u16 port = kc_port(s, k);
-	struct kc_opnd rax = { .reg = VCPU_REGS_RAX };
-	u64 val = 0;
+	u64 val;
 
-	if (k->op == KC_OP_OUT) {
-		val = kc_get(s, rax, k->size);
-		return kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, k->size, &val);
-	}
-	if (kvm_io_bus_read(vcpu, KVM_PIO_BUS, port, k->size, &val))
-		return -EOPNOTSUPP;
+	if (k->op == KC_OP_OUT)
+		return kc_pio_write(s->env.vcpu, port, k->size,
+				    kc_get(s, rax, k->size));
+	if (!kc_pio_read(s->env.vcpu, port, k->size, &val))
+		return false;
 	kc_set(s, rax, k->size, val);
-	return 0;
+	return true;
 }
 
 /*
- * Translate a data access of @size bytes at @addr as the guest's CPU
- * would, at the guest's CPL.  -EFAULT where the CPU would fault (or
- * split the access across pages, which is left to it as well).
+ * The step for an access that did not happen (@acc): only MMIO that
+ * userspace takes can be left to KVM's emulator; else, why to stop.
  */
-static int kc_translate_data(struct kvm_vcpu *vcpu, const struct kc_state *s,
-			     u64 addr, unsigned int size, bool write,
-			     gpa_t *gpa)
+static enum kc_step kc_no_access(struct kc_state *s, enum kc_acc acc)
 {
-	struct kvm_mmu *mmu = vcpu->arch.walk_mmu;
-	struct x86_exception fault;
-	u64 access = write ? PFERR_WRITE_MASK : 0;
-
-	if (is_noncanonical_address(addr, vcpu, 0) ||
-	    offset_in_page(addr) + size > PAGE_SIZE)
-		return -EFAULT;
-	if (s->cpl == 3) {
-		access |= PFERR_USER_MASK;
-		/* Alignment checking: #AC. */
-		if ((addr & (size - 1)) && (s->rflags & X86_EFLAGS_AC) &&
-		    kvm_is_cr0_bit_set(vcpu, X86_CR0_AM))
-			return -EFAULT;
-	}
-	*gpa = mmu->gva_to_gpa(vcpu, mmu, addr, access, &fault);
-	return *gpa == INVALID_GPA ? -EFAULT : 0;
+	if (acc == KC_ACC_USER)
+		return KC_STEP_USER;
+	s->stop_after = acc == KC_ACC_FAULT ? KC_STOP_FAULT : KC_STOP_USER_IO;
+	return KC_STEP_STOP;
 }
 
-/* The APIC page is MMIO whatever backs it (see vcpu_is_mmio_gpa()). */
-static bool kc_is_apic_page(gpa_t gpa)
+/* A write of @size bytes at @gpa went to RAM: maybe the block's code. */
+static void kc_ram_written(struct kc_state *s, gpa_t gpa, unsigned int size)
 {
-	return (gpa & PAGE_MASK) == APIC_DEFAULT_PHYS_BASE;
-}
-
-/*
- * Whether writes to guest RAM must be seen by KVM's write tracking: the
- * shadow pages of a nested guest's page tables, or an external user such
- * as KVMGT.  KVM's emulator tells them (kvm_page_track_write(), not
- * available to modules); such writes are left to the guest's CPU.
- */
-static bool kc_ram_write_tracked(struct kvm *kvm)
-{
-	return READ_ONCE(kvm->arch.indirect_shadow_pages) ||
-	       kvm_page_track_has_external_user(kvm);
-}
-
-/*
- * As vcpu_mmio_read() and vcpu_mmio_write(): local APIC, then the bus.
- *
- * KVM keeps the TPR in step with CR8 at every exit and entry (SVM's
- * V_TPR, VMX's TPR shadow), which drops its low four bits on SVM: the
- * guest must go through an entry after a TPR write, as with stock KVM,
- * before it can read the TPR again, so the block stops after one.
- */
-static int kc_mmio(struct kvm_vcpu *vcpu, struct kc_state *s, gpa_t gpa,
-		   unsigned int size, bool write, u64 *val)
-{
-	struct kvm_lapic *apic = lapic_in_kernel(vcpu) ? vcpu->arch.apic : NULL;
-
-	if (write) {
-		if (apic && !kvm_iodevice_write(vcpu, &apic->dev, gpa, size,
-						val)) {
-			if ((gpa & 0xff0) == APIC_TASKPRI)
-				s->stop_after = KC_STAT_stop_tpr;
-			return 0;
-		}
-		return kvm_io_bus_write(vcpu, KVM_MMIO_BUS, gpa, size, val);
-	}
-	if (apic && !kvm_iodevice_read(vcpu, &apic->dev, gpa, size, val))
-		return 0;
-	return kvm_io_bus_read(vcpu, KVM_MMIO_BUS, gpa, size, val);
-}
-
-/*
- * Whether an access to @gpa, which neither RAM nor an in-kernel device
- * took, is one that KVM leaves to userspace as MMIO: no memslot, or a
- * write to a read-only one.  Not a memslot being changed: KVM retries
- * the guest's access until the change is done.
- */
-static bool kc_is_user_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, bool write)
-{
-	struct kvm_memory_slot *slot;
-
-	/* Address space 0: kc_vcpu_can_run() refuses SMM. */
-	slot = gfn_to_memslot(vcpu->kvm, gpa_to_gfn(gpa));
-	if (!slot)
-		return true;
-	return write && (slot->flags & KVM_MEM_READONLY) &&
-	       !(slot->flags & KVM_MEMSLOT_INVALID);
-}
-
-/*
- * The host address of the guest RAM at @gpa, for a read or a @write, or
- * an error hva where there is none (MMIO, or a write to ROM).
- */
-static unsigned long kc_ram_hva(struct kvm_vcpu *vcpu, gpa_t gpa, bool write)
-{
-	bool writable;
-	unsigned long hva;
-
-	hva = kvm_vcpu_gfn_to_hva_prot(vcpu, gpa_to_gfn(gpa), &writable);
-	if (kvm_is_error_hva(hva) || (write && !writable))
-		return KVM_HVA_ERR_BAD;
-	return hva + offset_in_page(gpa);
-}
-
-/*
- * Load or store @size bytes of guest RAM at @hva with one instruction,
- * as the guest's own access does: an aligned access, or one within a
- * cache line, is then single-copy atomic for other vCPUs as the
- * architecture promises, which a byte-wise copy (copy_from_user() of a
- * short length) is not.  -EFAULT if the host's mapping is gone.
- */
-static int kc_ram_load(unsigned long hva, unsigned int size, u64 *val)
-{
-	int r;
-
-	switch (size) {
-	case 1: {
-		u8 v;
-
-		r = __get_user(v, (u8 __user *)hva);
-		*val = v;
-		break;
-	}
-	case 2: {
-		u16 v;
-
-		r = __get_user(v, (u16 __user *)hva);
-		*val = v;
-		break;
-	}
-	case 4: {
-		u32 v;
-
-		r = __get_user(v, (u32 __user *)hva);
-		*val = v;
-		break;
-	}
-	default:
-		r = __get_user(*val, (u64 __user *)hva);
-		break;
-	}
-	return r;
-}
-
-static int kc_ram_store(unsigned long hva, unsigned int size, u64 val)
-{
-	switch (size) {
-	case 1:
-		return __put_user((u8)val, (u8 __user *)hva);
-	case 2:
-		return __put_user((u16)val, (u16 __user *)hva);
-	case 4:
-		return __put_user((u32)val, (u32 __user *)hva);
-	default:
-		return __put_user(val, (u64 __user *)hva);
-	}
-}
-
-/* Store to guest RAM at @gpa, @hva: the page is dirty, maybe the code. */
-static int kc_ram_write(struct kvm_vcpu *vcpu, struct kc_state *s, gpa_t gpa,
-			unsigned long hva, unsigned int size, u64 val)
-{
-	if (kc_ram_write_tracked(vcpu->kvm) || kc_ram_store(hva, size, val))
-		return -EOPNOTSUPP;
-	kvm_vcpu_mark_page_dirty(vcpu, gpa_to_gfn(gpa));
 	if (gpa < s->code_gpa + s->code_len && gpa + size > s->code_gpa)
-		s->stop_after = KC_STAT_stop_code_write;
-	return 0;
+		s->stop_after = KC_STOP_CODE_WRITE;
 }
 
 /*
- * kc_access() past the translation: @gpa, which the access's linear
- * address translated to with its permissions, is RAM, else the local
- * APIC or the MMIO bus.  Returns as kc_access().
+ * The step for a store of @size bytes at @gpa that went where @acc says:
+ * after a write to the block's code or to the TPR, stop.
  */
-static int kc_access_gpa(struct kvm_vcpu *vcpu, struct kc_state *s,
-			 gpa_t gpa, unsigned int size, bool write, u64 *val)
+static enum kc_step kc_stored(struct kc_state *s, enum kc_acc acc, gpa_t gpa,
+			      unsigned int size)
 {
-	unsigned long hva = KVM_HVA_ERR_BAD;
-
-	if (!kc_is_apic_page(gpa))
-		hva = kc_ram_hva(vcpu, gpa, write);
-	if (!kvm_is_error_hva(hva)) {
-		if (write)
-			return kc_ram_write(vcpu, s, gpa, hva, size, *val);
-		return kc_ram_load(hva, size, val) ? -EOPNOTSUPP : 0;
+	if (acc == KC_ACC_RAM) {
+		kc_ram_written(s, gpa, size);
+		return KC_STEP_RAN;
 	}
-	if (kc_mmio(vcpu, s, gpa, size, write, val)) {
-		if (!kc_is_user_mmio(vcpu, gpa, write))
-			return -EOPNOTSUPP;
-		s->user_gpa = gpa;
-		return -ENODEV;
-	}
-	return 1;
-}
-
-/*
- * Access @size bytes at linear address @addr: *@val is written, or read
- * (zero-extended).  Returns 1 if a device took the access, 0 if RAM did,
- * -EFAULT if the guest's CPU would fault, -ENODEV if it is MMIO that no
- * in-kernel device takes, at @s->user_gpa, -EOPNOTSUPP if it is left to
- * KVM for another reason (the exiting access included), -EAGAIN if it is
- * not the access that caused the MMIO exit it should be.  Nothing
- * happened unless it returns 0 or 1.
- */
-static int kc_access(struct kvm_vcpu *vcpu, struct kc_state *s, u64 addr,
-		     unsigned int size, bool write, u64 *val)
-{
-	gpa_t gpa;
-	int r;
-
-	if (!write)
-		*val = 0;
-	/*
-	 * The exiting access: its address is the faulting one, as in KVM's
-	 * emulator (emulator_read_write_onepage()), if the page offsets
-	 * agree; else the code is not what faulted.
-	 */
-	if (s->exit_gpa != INVALID_GPA) {
-		if (offset_in_page(addr) != offset_in_page(s->exit_gpa) ||
-		    offset_in_page(addr) + size > PAGE_SIZE)
-			return -EAGAIN;
-		if (kc_mmio(vcpu, s, s->exit_gpa, size, write, val))
-			return -EOPNOTSUPP;
-		return 1;
-	}
-
-	r = kc_translate_data(vcpu, s, addr, size, write, &gpa);
-	if (r)
-		return r;
-	return kc_access_gpa(vcpu, s, gpa, size, write, val);
-}
-
-/*
- * The destination of INS, checked before the port is read, since a port
- * read may have side effects (the 8259's IRR/ISR, a UART's FIFO) that
- * cannot be undone: translated for a write at the guest's CPL (-EFAULT
- * where the CPU would fault, as kc_access()), and writable guest RAM
- * that KVM does not track.  Anything else, the APIC page, MMIO, ROM or
- * tracked RAM, is -EOPNOTSUPP: left to the CPU, and then to KVM's
- * emulator, which alone can complete a port read into such memory.
- */
-static int kc_ins_dest(struct kvm_vcpu *vcpu, struct kc_state *s, u64 addr,
-		       unsigned int size, gpa_t *gpa)
-{
-	int r;
-
-	r = kc_translate_data(vcpu, s, addr, size, true, gpa);
-	if (r)
-		return r;
-	if (kc_is_apic_page(*gpa) || kc_ram_write_tracked(vcpu->kvm) ||
-	    kvm_is_error_hva(kc_ram_hva(vcpu, *gpa, true)))
-		return -EOPNOTSUPP;
-	return 0;
+	if (kc_is_tpr(gpa))
+		s->stop_after = KC_STOP_TPR;
+	return KC_STEP_RAN_IO;
 }
 
 /*
  * INS or OUTS @k: port DX from or to the memory at RDI (ES) or RSI (DS),
- * whose bases are 0 in 64-bit mode (kc_prefixes_ok() refuses segment
+ * whose bases are 0 in 64-bit mode (the decoder refuses segment
  * overrides and the address-size prefix), then RDI or RSI moves by the
- * access size, down if RFLAGS.DF is set.  Returns 1 if it ran, else as
- * kc_access(), with -EOPNOTSUPP also if no in-kernel device takes the
- * port; then nothing happened but, for OUTS from MMIO, the read of the
+ * access size, down if RFLAGS.DF is set.  If no in-kernel device takes
+ * the port, nothing happened but, for OUTS from MMIO, the read of the
  * source, which for the in-kernel devices (local APIC, IOAPIC) has no
  * side effect.
  */
-static noinline int kc_exec_string(struct kvm_vcpu *vcpu, struct kc_state *s,
-				   const struct kc_insn *k)
+static noinline enum kc_step kc_exec_string(struct kc_state *s,
+					    const struct kc_insn *k)
 {
-	u8 ptr = k->op == KC_OP_INS ? VCPU_REGS_RDI : VCPU_REGS_RSI;
+	u8 ptr = k->op == KC_OP_INS ? KC_RDI : KC_RSI;
+	struct kvm_vcpu *vcpu = s->env.vcpu;
 	u16 port = kc_port(s, k);
-	u64 val = 0;
-	gpa_t gpa;
-	int r;
+	enum kc_acc acc;
+	gpa_t gpa = INVALID_GPA;
+	u64 val;
 
 	if (k->op == KC_OP_OUTS) {
-		r = kc_access(vcpu, s, s->gpr[ptr], k->size, false, &val);
-		if (r < 0)
-			return r;
-		if (kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, k->size, &val))
-			return -EOPNOTSUPP;
+		acc = kc_access(&s->env, s->gpr[ptr], k->size, false, &val,
+				&gpa);
+		if (acc != KC_ACC_RAM && acc != KC_ACC_DEVICE)
+			goto stop;
+		if (!kc_pio_write(vcpu, port, k->size, val))
+			goto stop_port;
 	} else {
-		r = kc_ins_dest(vcpu, s, s->gpr[ptr], k->size, &gpa);
-		if (r)
-			return r;
-		if (kvm_io_bus_read(vcpu, KVM_PIO_BUS, port, k->size, &val))
-			return -EOPNOTSUPP;
-		/*
-		 * The port was read, so the instruction has happened: RAM
-		 * checked above fails only if userspace unmapped it under the
-		 * memslot, and then the data is lost as KVM's emulator would
-		 * lose it.
-		 */
-		kc_access_gpa(vcpu, s, gpa, k->size, true, &val);
+		acc = kc_ins_target(&s->env, s->gpr[ptr], k->size, &gpa);
+		if (acc != KC_ACC_RAM)
+			goto stop;
+		if (!kc_pio_read(vcpu, port, k->size, &val))
+			goto stop_port;
+		kc_ins_store(&s->env, gpa, k->size, val);
+		kc_ram_written(s, gpa, k->size);
 	}
 	if (s->rflags & X86_EFLAGS_DF)
 		s->gpr[ptr] -= k->size;
 	else
 		s->gpr[ptr] += k->size;
 	s->dirty |= BIT(ptr);
-	return 1;
+	return KC_STEP_RAN_IO;
+
+stop_port:
+	acc = KC_ACC_DECLINED;
+stop:
+	/* Only the accesses of MOV-like instructions go to the emulator. */
+	return kc_no_access(s, acc == KC_ACC_USER ? KC_ACC_DECLINED : acc);
 }
 
 /* The size of @k's memory access: MOVZX and MOVSX read their source's. */
@@ -530,28 +289,24 @@ static unsigned int kc_mem_size(const struct kc_insn *k)
 }
 
 /*
- * Execute @k, which has a memory operand or is LEA; @rip is its address.
- * Returns as kc_access().
+ * Whether KVM's emulator can run @k for userspace in the middle of a
+ * block: a store of MOV, or a load of MOV, MOVZX or MOVSX into a
+ * register other than AH, CH, DH or BH.  Other accesses to userspace
+ * MMIO stop the block before them, and the CPU exits for them.
  */
-static noinline int kc_exec_mem(struct kvm_vcpu *vcpu, struct kc_state *s,
-				const struct kc_insn *k, unsigned long rip)
+static bool kc_emulate_ok(const struct kc_insn *k)
 {
-	u64 addr = kc_mem_linear(k, s->gpr, rip), val, r;
-	unsigned int size = kc_mem_size(k);
-	int ret;
+	if (k->op == KC_OP_MOV && k->mem_use == KC_MEM_DST)
+		return true;
+	return (k->op == KC_OP_MOV || k->op == KC_OP_MOVZX ||
+		k->op == KC_OP_MOVSX) && !k->dst.hi8;
+}
 
-	if (k->op == KC_OP_LEA) {
-		kc_set(s, k->dst, k->size, addr);
-		return 0;
-	}
-	if (k->op == KC_OP_MOV && k->mem_use == KC_MEM_DST) {
-		val = kc_src(s, k);
-		return kc_access(vcpu, s, addr, size, true, &val);
-	}
-
-	ret = kc_access(vcpu, s, addr, size, false, &val);
-	if (ret < 0)
-		return ret;
+/* A load's value @val into the destination of @k. */
+static void kc_exec_loaded(struct kc_state *s, const struct kc_insn *k,
+			   u64 val)
+{
+	u64 r;
 
 	switch (k->op) {
 	case KC_OP_MOV:
@@ -559,7 +314,7 @@ static noinline int kc_exec_mem(struct kvm_vcpu *vcpu, struct kc_state *s,
 		kc_set(s, k->dst, k->size, val);
 		break;
 	case KC_OP_MOVSX:
-		kc_set(s, k->dst, k->size, kc_sign_extend(val, size));
+		kc_set(s, k->dst, k->size, kc_sign_extend(val, k->src_size));
 		break;
 	case KC_OP_ALU:
 		if (k->mem_use == KC_MEM_DST) {		/* CMP, TEST */
@@ -572,17 +327,56 @@ static noinline int kc_exec_mem(struct kvm_vcpu *vcpu, struct kc_state *s,
 			kc_set(s, k->dst, k->size, r);
 		break;
 	}
-	return ret;
 }
 
-static bool kc_io_allowed(const struct kc_state *s)
+/* @k, which has a memory operand or is LEA, at @rip. */
+static noinline enum kc_step kc_exec_mem(struct kc_state *s,
+					 const struct kc_insn *k,
+					 unsigned long rip)
 {
-	return s->cpl <= ((s->rflags & X86_EFLAGS_IOPL) >> X86_EFLAGS_IOPL_BIT);
+	u64 addr = kc_mem_linear(k, s->gpr, rip), val;
+	unsigned int size = kc_mem_size(k);
+	bool store = k->op == KC_OP_MOV && k->mem_use == KC_MEM_DST;
+	gpa_t gpa = INVALID_GPA;
+	enum kc_acc acc;
+
+	if (k->op == KC_OP_LEA) {
+		kc_set(s, k->dst, k->size, addr);
+		return KC_STEP_RAN;
+	}
+	if (store)
+		val = kc_src(s, k);
+	acc = kc_access(&s->env, addr, size, store, &val, &gpa);
+	if (acc != KC_ACC_RAM && acc != KC_ACC_DEVICE) {
+		if (acc == KC_ACC_USER && !kc_emulate_ok(k))
+			acc = KC_ACC_DECLINED;
+		return kc_no_access(s, acc);
+	}
+	if (store)
+		return kc_stored(s, acc, gpa, size);
+	kc_exec_loaded(s, k, val);
+	return acc == KC_ACC_DEVICE ? KC_STEP_RAN_IO : KC_STEP_RAN;
 }
 
 /*
- * Load the registers in @regs (VCPU_REGS_* bits) and the flags.  The
- * others are never read (kc_scan() computed @regs from the operands).
+ * @k, the @i-th instruction, at @rip, which has a memory operand, is
+ * LEA, INS or OUTS.
+ */
+static enum kc_step kc_exec_slow(struct kc_state *s, const struct kc_insn *k,
+				 unsigned int i, unsigned long rip)
+{
+	if (!kc_is_string_io(k))
+		return kc_exec_mem(s, k, rip);
+	if (i && !kc_io_allowed(s->env.cpl, s->rflags)) {
+		s->stop_after = KC_STOP_IOPL;
+		return KC_STEP_STOP;
+	}
+	return kc_exec_string(s, k);
+}
+
+/*
+ * Load the registers in @regs (BIT(kc_reg)) and the flags.  The others
+ * are never read (kc_scan() computed @regs from the operands).
  */
 static void kc_load(struct kvm_vcpu *vcpu, struct kc_state *s, u16 regs)
 {
@@ -595,7 +389,9 @@ static void kc_load(struct kvm_vcpu *vcpu, struct kc_state *s, u16 regs)
 	}
 	s->rflags = kvm_get_rflags(vcpu);
 	s->dirty = 0;
-	s->cpl = kvm_x86_call(get_cpl)(vcpu);
+	s->env.vcpu = vcpu;
+	s->env.cpl = kvm_x86_call(get_cpl)(vcpu);
+	s->env.ac = s->rflags & X86_EFLAGS_AC;
 }
 
 static void kc_store(struct kvm_vcpu *vcpu, struct kc_state *s,
@@ -614,189 +410,93 @@ static void kc_store(struct kvm_vcpu *vcpu, struct kc_state *s,
 }
 
 /*
- * Whether an event may be delivered before the next instruction, so that
- * an interrupt an OUT made deliverable is taken where the guest's CPU
- * would take it.  NMIs, SMIs, INIT/SIPI and exceptions are delivered
- * whatever IF says.  Maskable interrupts make KVM ask for event
- * processing (KVM_REQ_EVENT), which it also does more often than one is
- * deliverable, e.g. after every write to the 8259: with IF clear that
- * does not stop a block.  With APICv or AVIC, interrupts are posted
- * without KVM_REQ_EVENT; kc_vcpu_can_run() leaves IF=1 exits to KVM then.
- */
-static bool kc_event_pending(struct kvm_vcpu *vcpu, const struct kc_state *s)
-{
-	if (vcpu->arch.nmi_pending || atomic_read(&vcpu->arch.nmi_queued) ||
-	    vcpu->arch.smi_pending || kvm_test_request(KVM_REQ_SMI, vcpu) ||
-	    vcpu->arch.exception.pending ||
-	    vcpu->arch.exception_vmexit.pending ||
-	    kvm_apic_has_pending_init_or_sipi(vcpu))
-		return true;
-	return (s->rflags & X86_EFLAGS_IF) &&
-	       kvm_test_request(KVM_REQ_EVENT, vcpu);
-}
-
-/*
- * Whether to stop before the next instruction: for a deliverable event,
- * and for a signal, as KVM's own loop over invalid guest state (vmx.c)
- * does.  A reschedule request does not stop a block: a block is bounded
- * by the extent, like the iterations of a REP INS/OUTS that KVM emulates
- * in one exit, and KVM reschedules before it re-enters the guest.
- */
-static bool kc_vcpu_interrupted(struct kvm_vcpu *vcpu, const struct kc_state *s)
-{
-	return kc_event_pending(vcpu, s) || signal_pending(current);
-}
-
-/* The reason to stop for an error of kc_exec_mem(), or -EPERM. */
-static enum kc_stat kc_mem_stop(int err)
-{
-	if (err == -EFAULT)
-		return KC_STAT_stop_fault;
-	return err == -EPERM ? KC_STAT_stop_iopl : KC_STAT_stop_user_io;
-}
-
-/*
- * Run @k, the @i-th instruction, which has a memory operand, is LEA, INS
- * or OUTS.  INS and OUTS that the CPL may not execute are left to the
- * CPU, which checks the TSS I/O bitmap; it checked the exiting one
- * before the exit.  Returns as kc_exec_mem() or kc_exec_string(), or
- * -EPERM.
- */
-static int kc_exec_mem_io(struct kvm_vcpu *vcpu, struct kc_state *s,
-			  const struct kc_insn *k, unsigned int i,
-			  unsigned long rip)
-{
-	if (!kc_is_string_io(k))
-		return kc_exec_mem(vcpu, s, k, rip);
-	if (i && !kc_io_allowed(s))
-		return -EPERM;
-	return kc_exec_string(vcpu, s, k);
-}
-
-/*
  * Whether @k, the block's first instruction, is the port I/O that exited:
  * the code read may not be what the CPU ran, if another vCPU rewrote it
  * meanwhile.  A string exit must be INS or OUTS (REP forms never decode)
- * and any other one IN or OUT.  The MMIO access is checked in
+ * and any other one IN or OUT.  The MMIO access is checked by
  * kc_access(), as KVM does.
  */
 static bool kc_is_exiting_pio(const struct kc_state *s,
 			      const struct kc_insn *k,
-			      const struct kc_code *code)
+			      const struct kc_exit *exit)
 {
 	bool in = k->op == KC_OP_IN || k->op == KC_OP_INS;
 
-	return kc_is_string_io(k) == code->exit_string &&
-	       in == code->exit_in && k->size == code->exit_size &&
-	       kc_port(s, k) == code->port;
+	return kc_is_string_io(k) == (exit->kind == KC_EXIT_STRING_PIO) &&
+	       in == exit->in && k->size == exit->size &&
+	       kc_port(s, k) == exit->port;
 }
 
 /*
- * Whether @blk's instruction at offset @code->start (0: the exiting one)
+ * Whether @blk's instruction at offset @exit->start (0: the exiting one)
  * may run at this exit, and which it is.
  */
 static bool kc_exec_first(const struct kc_block *blk,
-			  const struct kc_code *code, const struct kc_state *s,
+			  const struct kc_exit *exit, const struct kc_state *s,
 			  unsigned int *first)
 {
-	bool mmio_exit = code->exit_gpa != INVALID_GPA;
 	unsigned int i, off = 0;
 
-	if (code->start) {
-		for (i = 0; i < blk->nr_insns && off < code->start; i++)
+	if (exit->kind == KC_EXIT_RESUME) {
+		for (i = 0; i < blk->nr_insns && off < exit->start; i++)
 			off += blk->insns[i].len;
 		*first = i;
-		return off == code->start && i < blk->nr_insns;
+		return off == exit->start && i < blk->nr_insns;
 	}
 
 	/* The block must start with the kind of access that exited. */
 	*first = 0;
-	if (mmio_exit)
+	if (exit->kind == KC_EXIT_MMIO)
 		return blk->insns[0].mem_use != KC_MEM_NONE;
-	return kc_is_exiting_pio(s, &blk->insns[0], code);
+	return kc_is_exiting_pio(s, &blk->insns[0], exit);
 }
 
-/* Note the IN or OUT @k at offset @off for the caller to exit to userspace. */
-static void kc_exec_user_pio(const struct kc_state *s, const struct kc_insn *k,
-			     unsigned int off, struct kc_code *code)
+/* The IN or OUT @k, or the instruction @k, at offset @off, is RIP's. */
+static void kc_exec_leave(struct kc_result *res, enum kc_outcome outcome,
+			  const struct kc_state *s, const struct kc_insn *k)
 {
-	struct kc_user_exit *u = &code->user_exit;
+	bool in = k->op == KC_OP_IN;
 
-	u->mmio = false;
-	u->port = kc_port(s, k);
-	u->size = k->size;
-	u->in = k->op == KC_OP_IN;
-	u->len = k->len;
-	u->resume = off + k->len;
-}
-
-/*
- * Note the MMIO access of @k at offset @off, which no in-kernel device
- * took, for the caller to exit to userspace, if KVM can complete it:
- * a store of MOV, or a load of MOV, MOVZX or MOVSX into a register other
- * than AH, CH, DH or BH.  Returns whether it can.
- */
-static bool kc_exec_user_mmio(const struct kc_state *s,
-			      const struct kc_insn *k, unsigned int off,
-			      struct kc_code *code)
-{
-	struct kc_user_exit *u = &code->user_exit;
-	struct kvm_io_exit_mmio *m = &u->m;
-
-	if (k->op == KC_OP_MOV && k->mem_use == KC_MEM_DST) {
-		m->write = true;
-		m->len = k->size;
-		m->data = kc_src(s, k);
-	} else if ((k->op == KC_OP_MOV || k->op == KC_OP_MOVZX ||
-		    k->op == KC_OP_MOVSX) && !k->dst.hi8) {
-		m->write = false;
-		m->len = kc_mem_size(k);
-		m->reg = k->dst.reg;
-		m->reg_size = k->size;
-		m->sign = k->op == KC_OP_MOVSX;
-	} else {
-		return false;
+	res->outcome = outcome;
+	res->insn_len = k->len;
+	if (outcome == KC_USER_PIO) {
+		res->port = kc_port(s, k);
+		res->size = k->size;
+		res->in = in;
 	}
-	m->gpa = s->user_gpa;
-	m->insn_len = k->len;
-	u->mmio = true;
-	u->len = k->len;
-	u->resume = off + k->len;
-	return true;
 }
 
 /*
- * Execute @blk's instructions, up to the @nr_insns-th, from offset
- * @code->start, which is RIP: from the exiting instruction at the exit of
- * @code (port I/O, or MMIO at @code->exit_gpa), or from a later one when
- * the block resumes after userspace.  Returns how many ran; 0 if the
- * first could not run in the kernel, -EOPNOTSUPP if that is because no
- * in-kernel device takes the exit's access; then nothing changed and the
- * exit is KVM's to handle.  If @code->user_exit.len is set on return, the
- * block stopped at an access for userspace to complete.
+ * Run @blk's instructions, up to the @nr_insns-th, from RIP, which is at
+ * offset @exit->start in the block: 0 at an exit for the block's first
+ * instruction, later when the block resumes after userspace.  What
+ * happened is in @res; if the first instruction could not run, nothing
+ * changed.
  */
-int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-	    const struct kc_block *blk, unsigned int nr_insns,
-	    struct kc_code *code)
+void kc_exec(struct kvm_vcpu *vcpu, const struct kc_exit *exit,
+	     const struct kc_block *blk, unsigned int nr_insns,
+	     struct kc_result *res)
 {
-	unsigned long rip = kvm_rip_read(vcpu) - code->start, rflags;
-	unsigned int i, off = code->start, nr_io = 0, ran = 0;
-	enum kc_stat stop = KC_NR_STATS;
+	unsigned long base = exit->rip - exit->start, rflags;
+	unsigned int i, off = exit->start;
 	/* A resumed block looks for events before its first instruction. */
-	bool after_io = code->start;
+	bool after_io = exit->kind == KC_EXIT_RESUME;
 	struct kc_state s __uninitialized;
+	enum kc_step step;
 	u64 target;
-	int r;
 
-	code->user_exit.len = 0;
+	memset(res, 0, sizeof(*res));
+	res->outcome = KC_RAN;
 	kc_load(vcpu, &s, blk->regs);
-	if (!kc_exec_first(blk, code, &s, &i))
-		return 0;
+	if (!kc_exec_first(blk, exit, &s, &i)) {
+		res->outcome = KC_DECLINED;
+		return;
+	}
 	rflags = s.rflags;
-	s.exit_gpa = code->exit_gpa;
+	s.env.exit_gpa = exit->gpa;
 	s.code_gpa = blk->gpa;
 	s.code_len = blk->len;
-	s.stop_after = KC_NR_STATS;
+	s.stop_after = KC_STOP_NONE;
 	s.branches_recorded = -1;
 
 	while (i < nr_insns) {
@@ -808,31 +508,38 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		 * event from elsewhere may as well have arrived a few
 		 * instructions later.  So look after each I/O instruction.
 		 */
-		if (after_io && kc_vcpu_interrupted(vcpu, &s)) {
-			stop = KC_STAT_stop_event;
+		if (after_io && kc_vcpu_interrupted(vcpu, s.rflags)) {
+			res->stop = KC_STOP_EVENT;
 			break;
 		}
 		after_io = false;
 
 		/* Kept out of line: register-only blocks are the hot path. */
 		if (unlikely(k->slow)) {
-			r = kc_exec_mem_io(vcpu, &s, k, i, rip + off);
-			if (r == -ENODEV && kc_exec_user_mmio(&s, k, off, code))
-				goto out;
-			if (r < 0) {
-				stop = kc_mem_stop(r);
-				goto out;
+			step = kc_exec_slow(&s, k, i, base + off);
+			/* The exit's own access is KVM's to send to userspace. */
+			if (step == KC_STEP_USER && !i) {
+				res->stop = KC_STOP_USER_IO;
+				break;
 			}
-			s.exit_gpa = INVALID_GPA;
-			nr_io += r;
-			after_io = r;
-			ran++;
+			if (step == KC_STEP_USER) {
+				kc_exec_leave(res, KC_EMULATE, &s, k);
+				break;
+			}
+			if (step == KC_STEP_STOP) {
+				res->stop = s.stop_after;
+				break;
+			}
+			s.env.exit_gpa = INVALID_GPA;
+			after_io = step == KC_STEP_RAN_IO;
+			res->io += after_io;
+			res->ran++;
 			off += k->len;
 			i++;
 			/* The code that follows, or the TPR, changed. */
-			if (s.stop_after != KC_NR_STATS) {
-				stop = s.stop_after;
-				goto out;
+			if (s.stop_after != KC_STOP_NONE) {
+				res->stop = s.stop_after;
+				break;
 			}
 			continue;
 		}
@@ -841,18 +548,18 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		case KC_OP_IN:
 		case KC_OP_OUT:
 			/* The CPU checked the exiting one before the exit. */
-			if (i && !kc_io_allowed(&s)) {
-				stop = KC_STAT_stop_iopl;
+			if (i && !kc_io_allowed(s.env.cpl, s.rflags)) {
+				res->stop = KC_STOP_IOPL;
 				goto out;
 			}
-			if (kc_exec_io(vcpu, &s, k)) {
+			if (!kc_exec_io(&s, k)) {
 				if (i)
-					kc_exec_user_pio(&s, k, off, code);
+					kc_exec_leave(res, KC_USER_PIO, &s, k);
 				else
-					stop = KC_STAT_stop_user_io;
+					res->stop = KC_STOP_USER_IO;
 				goto out;
 			}
-			nr_io++;
+			res->io++;
 			after_io = true;
 			break;
 		case KC_OP_MOV:
@@ -876,8 +583,8 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 			kc_exec_shift(&s, k);
 			break;
 		case KC_OP_JCC:
-			if (kc_branches_recorded(vcpu, &s)) {
-				stop = KC_STAT_stop_branch_record;
+			if (kc_jump_recorded(&s)) {
+				res->stop = KC_STOP_BRANCH_RECORD;
 				goto out;
 			}
 			if (!kc_cond(k->sub, s.rflags))
@@ -890,7 +597,7 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 			target = (u64)off + k->len + k->imm;
 			if (target > blk->len)
 				goto out;
-			ran++;
+			res->ran++;
 			off += k->len;
 			i++;
 			while (off < target && i < nr_insns)
@@ -907,22 +614,17 @@ int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		case KC_OP_OUTS:
 			break;
 		}
-		ran++;
+		res->ran++;
 		off += k->len;
 		i++;
 	}
 out:
-	if (!ran)
-		return stop == KC_STAT_stop_user_io ? -EOPNOTSUPP : 0;
-
-	kc_store(vcpu, &s, rflags, rip + off);
-	kc_stat_add(vm, KC_STAT_insns, ran);
-	kc_stat_add(vm, KC_STAT_io, nr_io);
-	/* Every access of a resumed block saves an exit. */
-	kc_stat_add(vm, KC_STAT_io_coalesced, nr_io - !code->start);
-	if (ran > 1 && !code->start)
-		kc_stat_inc(vm, KC_STAT_blocks);
-	if (stop != KC_NR_STATS)
-		kc_stat_inc(vm, stop);
-	return ran;
+	res->next = off;
+	if (res->ran)
+		kc_store(vcpu, &s, rflags, base + off);
+	else if (res->outcome == KC_RAN)
+		res->outcome = KC_DECLINED;
+	/* The exit's own access: no in-kernel device takes it. */
+	if (res->outcome == KC_DECLINED)
+		res->user_io = res->stop == KC_STOP_USER_IO;
 }

@@ -1,32 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Glue between KVM's I/O exit hooks and kvm_coalesce, and the three ways
- * of using the block table (the modes).
+ * of using the block table (the modes, see Documentation/design.rst).
  *
  * KVM offers every port I/O exit and every emulated MMIO fault of a TDP
  * guest to these callbacks before handling it (asm/kvm_io_exit.h).  They
- * run in vCPU context, under KVM's I/O exit SRCU and kvm->srcu, and
- * return false for exits they leave to KVM, having changed nothing.
+ * run in vCPU context, under KVM's I/O exit SRCU and kvm->srcu.  What
+ * they decline, KVM handles as without the module; nothing has changed
+ * then.
  *
- * In every mode a stored block runs only after its code was compared
- * byte for byte with the guest's code at this exit, so stale code never
- * runs.
+ * Here an exit is described (struct kc_exit), its code fetched and its
+ * block found or scanned, run by exec.c, and the result acted on towards
+ * KVM and counted, in this file only.  In every mode a stored block runs
+ * only after its code was compared byte for byte with the guest's code
+ * at this exit, so stale code never runs.
  *
  * Blocks start at IN, OUT, INS or OUTS exits (not at REP INS or REP
- * OUTS, which KVM emulates) and at MMIO exits.
- *
- * A block that reaches an IN or OUT, or a MOV, MOVZX or MOVSX to or from
- * MMIO, that only userspace takes exits to userspace for it, as the
- * guest's own exit would have, and when userspace re-enters, KVM
- * completes the access and offers the rest of the block to kc_resume().
+ * OUTS, which KVM emulates) and at MMIO exits.  A block that reaches an
+ * IN or OUT that only userspace takes exits to userspace for it as the
+ * guest's own exit would have, and one that reaches a MOV, MOVZX or MOVSX
+ * of MMIO that only userspace takes has KVM's emulator run it; when
+ * userspace re-enters, KVM completes the access and offers the rest of
+ * the block to kc_resume().
  */
 #include <linux/bitfield.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 
 #include "kvm_cache_regs.h"
 
 #include "kvm_coalesce.h"
+
+/*
+ * What kc_resume() needs to find a block again after userspace: its
+ * address (guest physical addresses have at most 52 bits) and where in
+ * it to resume; 0 for nothing to resume.
+ */
+#define KC_COOKIE_GPA		GENMASK_ULL(51, 0)
+#define KC_COOKIE_RESUME	GENMASK_ULL(63, 52)
+
+/* The counter of each reason to stop a run. */
+static const enum kc_stat kc_stop_stats[] = {
+	[KC_STOP_EVENT]		= KC_STAT_stop_event,
+	[KC_STOP_USER_IO]	= KC_STAT_stop_user_io,
+	[KC_STOP_IOPL]		= KC_STAT_stop_iopl,
+	[KC_STOP_FAULT]		= KC_STAT_stop_fault,
+	[KC_STOP_CODE_WRITE]	= KC_STAT_stop_code_write,
+	[KC_STOP_TPR]		= KC_STAT_stop_tpr,
+	[KC_STOP_BRANCH_RECORD]	= KC_STAT_stop_branch_record,
+};
 
 /* How many of @blk's instructions an exit runs: one if it is singular. */
 static unsigned int kc_run_len(const struct kc_block *blk)
@@ -34,88 +57,118 @@ static unsigned int kc_run_len(const struct kc_block *blk)
 	return blk->singular ? 1 : blk->nr_insns;
 }
 
-/*
- * What kc_resume() needs to find a block again after userspace: its
- * address (guest physical addresses have at most 52 bits) and where in
- * it to resume, 0 for nowhere.
- */
-#define KC_COOKIE_GPA		GENMASK_ULL(51, 0)
-#define KC_COOKIE_RESUME	GENMASK_ULL(63, 52)
-
-/*
- * The block ran up to an access that only userspace takes: exit to
- * userspace for it.  Returns the exit handler's value.
- */
-static int kc_exit_user(struct kc_vm *vm, struct kvm_vcpu *vcpu, gpa_t gpa,
-			const struct kc_user_exit *u)
+/* The cookie to resume @blk after @res's access, 0 if nothing is left. */
+static u64 kc_cookie(const struct kc_block *blk, const struct kc_result *res)
 {
-	u64 cookie = FIELD_PREP(KC_COOKIE_GPA, gpa) |
-		     FIELD_PREP(KC_COOKIE_RESUME, u->resume);
+	unsigned int resume = res->next + res->insn_len;
 
-	if (u->mmio) {
+	if (resume >= blk->len)
+		return 0;
+	return FIELD_PREP(KC_COOKIE_GPA, blk->gpa) |
+	       FIELD_PREP(KC_COOKIE_RESUME, resume);
+}
+
+/* Count what a run of @blk did at @exit. */
+static void kc_account(struct kc_vm *vm, const struct kc_exit *exit,
+		       const struct kc_result *res)
+{
+	bool resumed = exit->kind == KC_EXIT_RESUME;
+
+	if (res->outcome == KC_USER_PIO)
+		kc_stat_inc(vm, KC_STAT_user_pio);
+	else if (res->outcome == KC_EMULATE)
 		kc_stat_inc(vm, KC_STAT_user_mmio);
-		return kvm_io_exit_user_mmio(vcpu, &u->m, cookie);
-	}
-	kc_stat_inc(vm, KC_STAT_user_pio);
-	return kvm_io_exit_user_pio(vcpu, u->size, u->port, u->in, u->len,
-				    cookie);
+	if (!res->ran)
+		return;
+	kc_stat_add(vm, KC_STAT_insns, res->ran);
+	kc_stat_add(vm, KC_STAT_io, res->io);
+	/* Every access of a resumed block saves an exit. */
+	kc_stat_add(vm, KC_STAT_io_coalesced, res->io - !resumed);
+	if (res->ran > 1 && !resumed)
+		kc_stat_inc(vm, KC_STAT_blocks);
+	if (res->stop != KC_STOP_NONE)
+		kc_stat_inc(vm, kc_stop_stats[res->stop]);
 }
 
 /*
- * Run the first @n instructions of @blk, drop the caller's reference to
- * it and account for the result.
+ * Run the first @n instructions of @blk at @exit, drop the caller's
+ * reference to it, and tell KVM what happened.
  */
-static bool kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-		   struct kc_code *code, struct kc_block *blk,
-		   unsigned int n, int *ret)
+static enum kvm_io_exit_result kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+				      const struct kc_exit *exit,
+				      struct kc_block *blk, unsigned int n)
 {
-	int ran = kc_exec(vm, vcpu, blk, n, code);
-	gpa_t gpa = blk->gpa;
+	enum kvm_io_exit_result r = KVM_IO_EXIT_HANDLED;
+	bool first_exit = exit->kind != KC_EXIT_RESUME;
+	struct kc_result res;
 
-	/* Nothing to resume after the block's last instruction. */
-	if (code->user_exit.len && code->user_exit.resume >= blk->len)
-		code->user_exit.resume = 0;
-	if (ran > 0 && blk->singular && !code->start)
-		kc_singular_note(vm, code, code->rip, blk->extent);
-	kc_block_put(blk);
-	if (code->user_exit.len) {
-		*ret = kc_exit_user(vm, vcpu, gpa, &code->user_exit);
-		return true;
-	}
-	if (ran <= 0) {
+	kc_exec(vcpu, exit, blk, n, &res);
+	kc_account(vm, exit, &res);
+	if (res.ran && blk->singular && first_exit)
+		kc_singular_note(vm, exit, blk->extent);
+
+	switch (res.outcome) {
+	case KC_DECLINED:
 		/* Only an exit's own access tells where its port goes. */
-		if (ran == -EOPNOTSUPP && !code->start)
-			kc_user_io_note(vm, vcpu->kvm, code);
-		return false;
+		if (res.user_io && first_exit)
+			kc_user_io_note(vm, vcpu->kvm, exit);
+		r = KVM_IO_EXIT_DECLINED;
+		break;
+	case KC_USER_PIO:
+		r = kvm_io_exit_user_pio(vcpu, res.size, res.port, res.in,
+					 res.insn_len, kc_cookie(blk, &res));
+		break;
+	case KC_EMULATE:
+		r = kvm_io_exit_emulate(vcpu, res.insn_len,
+					kc_cookie(blk, &res));
+		break;
+	case KC_RAN:
+		break;
 	}
-	*ret = 1;
-	return true;
+	kc_block_put(blk);
+	return r;
 }
 
 /*
- * Scan the code at this exit; counts the scan and singular results.
- * @hash: the block will be stored or compared, compute its keyed hash.
+ * Scan the code of @w, the whole window, for a new block, with the
+ * registers at this exit; counts the scan and singular results.
  */
 static struct kc_block *kc_scan_code(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-				     struct kc_code *code, bool hash)
+				     const struct kc_exit *exit,
+				     struct kc_window *w)
 {
-	struct kc_block *blk;
+	unsigned int extent = kc_vm_extent(vm), i;
+	unsigned long gpr[KC_NR_GPRS];
+	struct kc_block *blk = NULL;
+	struct kc_insn *insns;
+	struct kc_scan scan;
 
-	int i;
-
-	if (kc_read(vcpu, code, KC_WINDOW_BYTES))
+	if (kc_fetch(vcpu, w, KC_WINDOW_BYTES))
+		return NULL;
+	insns = kmalloc_array(extent + 1, sizeof(*insns), GFP_KERNEL);
+	if (!insns)
 		return NULL;
 	for (i = 0; i < KC_NR_GPRS; i++)
-		code->gpr[i] = kvm_register_read_raw(vcpu, i);
-	blk = kc_scan(code, kc_vm_extent(vm));
+		gpr[i] = kvm_register_read_raw(vcpu, i);
+
 	kc_stat_inc(vm, KC_STAT_scans);
-	if (!blk)
-		return NULL;
-	blk->gpa = code->gpa;
-	if (hash)
-		blk->hash = kc_block_hash(vm, blk->bytes, blk->len, blk->gpa);
-	if (blk->singular)
+	if (kc_scan(w, gpr, exit->mode, extent, insns, &scan))
+		blk = kc_block_new(vm, w, &scan, insns, exit->mode, extent);
+	kfree(insns);
+	if (blk && blk->singular)
 		kc_stat_inc(vm, KC_STAT_singular);
+	return blk;
+}
+
+/* A new block at @exit, stored in the table, with a reference. */
+static struct kc_block *kc_scan_store(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+				      const struct kc_exit *exit,
+				      struct kc_window *w)
+{
+	struct kc_block *blk = kc_scan_code(vm, vcpu, exit, w);
+
+	if (blk)
+		kc_table_insert(vm, blk);
 	return blk;
 }
 
@@ -125,24 +178,30 @@ enum kc_lookup {
 	KC_FOUND,
 };
 
+/* How a stored block is found to be the code at this exit. */
+enum kc_check {
+	KC_CHECK_CODE,		/* its bytes */
+	KC_CHECK_HASH,		/* its keyed hash, then its bytes */
+};
+
 /*
- * Look up the block for this exit's address, with a reference.  It is
- * found if it was scanned with the current extent (else it is dropped
- * and reported absent) and its code is the code at this exit: compared
- * byte for byte, after the keyed hashes when @hash is set.
+ * The stored block for @w's address, with a reference, if it was
+ * scanned in the exit's CPU mode and with the current extent (else it is
+ * dropped and reported absent), and its code is the code at this exit,
+ * by @check.
  */
 static enum kc_lookup kc_lookup(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-				struct kc_code *code, bool hash,
-				struct kc_block **blkp)
+				const struct kc_exit *exit, struct kc_window *w,
+				enum kc_check check, struct kc_block **blkp)
 {
-	struct kc_block *blk = kc_table_get(vm, code->gpa);
+	struct kc_block *blk = kc_table_get(vm, w->gpa);
 	bool same;
 
 	if (!blk) {
 		kc_stat_inc(vm, KC_STAT_table_misses);
 		return KC_ABSENT;
 	}
-	if (blk->extent != kc_vm_extent(vm)) {
+	if (blk->extent != kc_vm_extent(vm) || blk->mode != exit->mode) {
 		kc_stat_inc(vm, KC_STAT_table_misses);
 		kc_table_remove(vm, blk);
 		kc_block_put(blk);
@@ -150,72 +209,73 @@ static enum kc_lookup kc_lookup(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	}
 	kc_stat_inc(vm, KC_STAT_table_hits);
 
-	same = !kc_read(vcpu, code, blk->len) && blk->len <= code->len;
-	if (same && hash)
-		same = kc_block_hash(vm, code->bytes, blk->len, code->gpa) ==
-		       blk->hash;
+	same = !kc_fetch(vcpu, w, blk->len);
+	if (same && check == KC_CHECK_HASH)
+		same = kc_block_same_hash(vm, blk, w);
 	if (same)
-		same = !memcmp(blk->bytes, code->bytes, blk->len);
+		same = kc_block_same_code(blk, w);
 	if (!same) {
 		kc_stat_inc(vm, KC_STAT_hash_mismatches);
 		kc_table_remove(vm, blk);
 		kc_block_put(blk);
 		return KC_STALE;
 	}
-	atomic_long_inc(&blk->hits);
+	kc_block_hit(blk);
 	*blkp = blk;
 	return KC_FOUND;
 }
 
 /*
- * Figure 5: address in the table and hash matching: run the block, one
+ * Scan mode: address in the table and hash matching: run the block, one
  * instruction if it was singular; address absent: scan, store the block,
  * singular or not, and run it.  A block whose hash no longer matches is
  * dropped and only the exiting instruction runs.
  */
-static bool kc_mode_scan(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-			 struct kc_code *code, int *ret)
+static enum kvm_io_exit_result kc_mode_scan(struct kc_vm *vm,
+					    struct kvm_vcpu *vcpu,
+					    const struct kc_exit *exit,
+					    struct kc_window *w)
 {
 	struct kc_block *blk;
 
-	switch (kc_lookup(vm, vcpu, code, true, &blk)) {
+	switch (kc_lookup(vm, vcpu, exit, w, KC_CHECK_HASH, &blk)) {
 	case KC_FOUND:
-		return kc_run(vm, vcpu, code, blk, kc_run_len(blk), ret);
+		break;
 	case KC_STALE:
-		blk = kc_scan_code(vm, vcpu, code, false);
-		return blk && kc_run(vm, vcpu, code, blk, 1, ret);
+		blk = kc_scan_code(vm, vcpu, exit, w);
+		return blk ? kc_run(vm, vcpu, exit, blk, 1) :
+			     KVM_IO_EXIT_DECLINED;
 	default:
-		blk = kc_scan_code(vm, vcpu, code, true);
+		blk = kc_scan_store(vm, vcpu, exit, w);
 		if (!blk)
-			return false;
-		blk->confirmed = true;
-		kc_table_insert(vm, blk);
-		return kc_run(vm, vcpu, code, blk, kc_run_len(blk), ret);
+			return KVM_IO_EXIT_DECLINED;
+		break;
 	}
+	return kc_run(vm, vcpu, exit, blk, kc_run_len(blk));
 }
 
 /*
- * Figure 6: scan at every exit; a block runs only if its hash was in the
+ * Confirm mode: scan at every exit; a block runs only if it was in the
  * table already, i.e. on its second sighting.  The first sighting stores
- * the hash and runs only the exiting instruction.
+ * it and runs only the exiting instruction.
  */
-static bool kc_mode_confirm(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-			    struct kc_code *code, int *ret)
+static enum kvm_io_exit_result kc_mode_confirm(struct kc_vm *vm,
+					       struct kvm_vcpu *vcpu,
+					       const struct kc_exit *exit,
+					       struct kc_window *w)
 {
 	struct kc_block *blk, *old;
 	unsigned int n = 1;
 
-	blk = kc_scan_code(vm, vcpu, code, true);
+	blk = kc_scan_code(vm, vcpu, exit, w);
 	if (!blk)
-		return false;
+		return KVM_IO_EXIT_DECLINED;
 
 	if (!blk->singular) {
-		old = kc_table_get(vm, code->gpa);
-		if (old && old->hash == blk->hash && old->len == blk->len &&
-		    old->extent == blk->extent &&
-		    !memcmp(old->bytes, blk->bytes, blk->len)) {
+		old = kc_table_get(vm, w->gpa);
+		if (old && kc_block_same(old, blk)) {
 			kc_stat_inc(vm, KC_STAT_table_hits);
-			atomic_long_inc(&old->hits);
+			kc_block_hit(old);
 			n = blk->nr_insns;
 		} else {
 			kc_stat_inc(vm, KC_STAT_table_misses);
@@ -228,171 +288,181 @@ static bool kc_mode_confirm(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		if (old)
 			kc_block_put(old);
 	}
-	return kc_run(vm, vcpu, code, blk, n, ret);
+	return kc_run(vm, vcpu, exit, blk, n);
 }
 
 /*
- * Figure 7: the hashed physical address finds the stored block, which
- * runs without a scan; a miss scans, stores the block, singular or not,
- * and runs it.  Storing a singular access spares its next exits a scan
- * (about ten thousand instructions of the test VM for an extent of 32),
- * as in scan mode.
+ * Address mode: the address finds the stored block, which runs after a
+ * comparison of its code, without a scan or a keyed hash; a miss scans,
+ * stores the block, singular or not, and runs it.  Storing a singular
+ * access spares its next exits a scan, as in scan mode.
  */
-static bool kc_mode_addr(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-			 struct kc_code *code, int *ret)
+static enum kvm_io_exit_result kc_mode_addr(struct kc_vm *vm,
+					    struct kvm_vcpu *vcpu,
+					    const struct kc_exit *exit,
+					    struct kc_window *w)
 {
 	struct kc_block *blk;
 
-	if (kc_lookup(vm, vcpu, code, false, &blk) != KC_FOUND) {
-		/* Stored blocks carry their hash, for the other modes. */
-		blk = kc_scan_code(vm, vcpu, code, true);
+	if (kc_lookup(vm, vcpu, exit, w, KC_CHECK_CODE, &blk) != KC_FOUND) {
+		blk = kc_scan_store(vm, vcpu, exit, w);
 		if (!blk)
-			return false;
-		blk->confirmed = true;
-		kc_table_insert(vm, blk);
+			return KVM_IO_EXIT_DECLINED;
 	}
-	return kc_run(vm, vcpu, code, blk, kc_run_len(blk), ret);
+	return kc_run(vm, vcpu, exit, blk, kc_run_len(blk));
+}
+
+/* Whether the module may run code at @exit, and in which CPU mode. */
+static bool kc_may_run(struct kvm_vcpu *vcpu, struct kc_exit *exit)
+{
+	enum kc_cpu_mode mode;
+
+	if (!kc_vcpu_can_run(vcpu, &mode))
+		return false;
+	exit->mode = mode;
+	return true;
 }
 
 /*
- * Handle the exit of @code (its exit_gpa and port set) in @mode, unless
- * it is known to go to userspace or to be singular (confirm mode scans
- * at every exit, as Figure 6 does), or the vCPU's state forbids.
+ * Handle @exit in @mode, unless it is known to go to userspace or to be
+ * singular (confirm mode scans at every exit), or the vCPU's state
+ * forbids.
  */
-static bool kc_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-			enum kc_mode mode, struct kc_code *code, int *ret)
+static enum kvm_io_exit_result kc_coalesce(struct kc_vm *vm,
+					   struct kvm_vcpu *vcpu,
+					   enum kc_mode mode,
+					   struct kc_exit *exit)
 {
-	unsigned long rip = kvm_rip_read(vcpu);
-	bool handled = false;
+	enum kvm_io_exit_result r = KVM_IO_EXIT_DECLINED;
+	struct kc_window w __uninitialized;
 
-	code->start = 0;
-	if (kc_user_io_known(vm, vcpu->kvm, code)) {
+	exit->rip = kvm_rip_read(vcpu);
+	exit->bus = kc_user_io_bus(vcpu->kvm, exit);
+	if (kc_user_io_known(vm, exit)) {
 		kc_stat_inc(vm, KC_STAT_user_io_known);
-	} else if (mode != KC_MODE_CONFIRM &&
-		   kc_singular_known(vm, code, rip)) {
+	} else if (mode != KC_MODE_CONFIRM && kc_singular_known(vm, exit)) {
 		kc_stat_inc(vm, KC_STAT_singular_known);
-	} else if (kc_vcpu_can_run(vcpu) && !kc_translate(vcpu, code, rip)) {
+	} else if (kc_may_run(vcpu, exit) &&
+		   !kc_fetch_start(vcpu, exit->rip, &w)) {
 		switch (mode) {
 		case KC_MODE_SCAN:
-			handled = kc_mode_scan(vm, vcpu, code, ret);
+			r = kc_mode_scan(vm, vcpu, exit, &w);
 			break;
 		case KC_MODE_CONFIRM:
-			handled = kc_mode_confirm(vm, vcpu, code, ret);
+			r = kc_mode_confirm(vm, vcpu, exit, &w);
 			break;
 		default:
-			handled = kc_mode_addr(vm, vcpu, code, ret);
+			r = kc_mode_addr(vm, vcpu, exit, &w);
 			break;
 		}
 	}
-	if (handled)
-		kc_stat_inc(vm, KC_STAT_handled);
-	else
+	if (r == KVM_IO_EXIT_DECLINED)
 		kc_stat_inc(vm, KC_STAT_declined);
-	return handled;
+	else
+		kc_stat_inc(vm, KC_STAT_handled);
+	return r;
 }
 
-static bool kc_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
-		   bool in, bool string, int *ret)
+static enum kvm_io_exit_result kc_pio(struct kvm_vcpu *vcpu, int size,
+				      u16 port, bool in, bool string)
 {
 	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
-	struct kc_code code __uninitialized;
+	struct kc_exit exit;
 	enum kc_mode mode;
 
 	if (!vm)
-		return false;
+		return KVM_IO_EXIT_DECLINED;
 
 	kc_stat_inc(vm, KC_STAT_exits);
-	kc_stat_inc(vm, string ? KC_STAT_string_pio_exits : KC_STAT_pio_exits);
-
+	kc_stat_inc(vm, string ? KC_STAT_string_pio_exits :
+				 KC_STAT_pio_exits);
 	mode = kc_vm_mode(vm);
 	if (mode == KC_MODE_OFF)
-		return false;
+		return KVM_IO_EXIT_DECLINED;
 	/*
 	 * An INS or OUTS exit, REP forms included: the block's first
-	 * instruction must be a non-REP INS or OUTS (kc_exec()), so REP
-	 * forms, which kc_scan() never decodes, are left to KVM.
+	 * instruction must be a non-REP INS or OUTS (exec.c), so REP forms,
+	 * which the decoder never accepts, are left to KVM.
 	 */
-	code.exit_gpa = INVALID_GPA;
-	code.port = port;
-	code.exit_size = size;
-	code.exit_in = in;
-	code.exit_string = string;
-	return kc_coalesce(vm, vcpu, mode, &code, ret);
+	exit = (struct kc_exit) {
+		.kind = string ? KC_EXIT_STRING_PIO : KC_EXIT_PIO,
+		.port = port,
+		.size = size,
+		.in = in,
+		.gpa = INVALID_GPA,
+	};
+	return kc_coalesce(vm, vcpu, mode, &exit);
 }
 
-static bool kc_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, u64 error_code,
-		    int *ret)
+static enum kvm_io_exit_result kc_mmio(struct kvm_vcpu *vcpu, gpa_t gpa)
 {
 	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
-	struct kc_code code __uninitialized;
+	struct kc_exit exit;
 	enum kc_mode mode;
 
 	if (!vm)
-		return false;
+		return KVM_IO_EXIT_DECLINED;
 
 	kc_stat_inc(vm, KC_STAT_exits);
 	kc_stat_inc(vm, KC_STAT_mmio_exits);
-
 	mode = kc_vm_mode(vm);
 	if (mode == KC_MODE_OFF)
-		return false;
-	code.exit_gpa = gpa;
-	return kc_coalesce(vm, vcpu, mode, &code, ret);
+		return KVM_IO_EXIT_DECLINED;
+	exit = (struct kc_exit) { .kind = KC_EXIT_MMIO, .gpa = gpa };
+	return kc_coalesce(vm, vcpu, mode, &exit);
 }
 
 /*
- * Read the code of @blk, whose instruction at offset @code->start is at
- * RIP, and check that it is still the block's.
+ * Whether @blk's code is still at RIP minus @exit->start, translated
+ * anew: userspace may have changed the guest's memory or page tables.
  */
-static bool kc_resume_code(struct kvm_vcpu *vcpu, const struct kc_block *blk,
-			   struct kc_code *code)
+static bool kc_resume_code(struct kvm_vcpu *vcpu, const struct kc_exit *exit,
+			   const struct kc_block *blk)
 {
-	if (kc_translate(vcpu, code, kvm_rip_read(vcpu) - code->start) ||
-	    code->gpa != blk->gpa || kc_read(vcpu, code, blk->len))
+	struct kc_window w __uninitialized;
+
+	if (kc_fetch_start(vcpu, exit->rip - exit->start, &w) ||
+	    w.gpa != blk->gpa || kc_fetch(vcpu, &w, blk->len))
 		return false;
-	return code->len == blk->len && !memcmp(code->bytes, blk->bytes,
-						 blk->len);
+	return w.len == blk->len && kc_block_same_code(blk, &w);
 }
 
 /*
- * Userspace completed the access kc_exit_user() exited for, and RIP
- * is past it: run the rest of the block, if it is still in the table and
- * its code unchanged, and the vCPU may run it.  Not if userspace asked
- * KVM_RUN only to complete the access (immediate_exit), which must not
- * start another exit to userspace.
+ * Userspace completed the access that kc_run() left to it, and RIP is
+ * past it: run the rest of the block, if it is still in the table, its
+ * code unchanged, and the vCPU may run it.
  */
-static bool kc_resume(struct kvm_vcpu *vcpu, u64 cookie, int *ret)
+static enum kvm_io_exit_result kc_resume(struct kvm_vcpu *vcpu, u64 cookie)
 {
-	unsigned int resume = FIELD_GET(KC_COOKIE_RESUME, cookie);
+	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
+	enum kvm_io_exit_result r;
 	struct kc_block *blk;
-	struct kc_code code __uninitialized;
-	struct kc_vm *vm;
-	bool handled;
+	struct kc_exit exit;
 
-	if (!resume || !vcpu->wants_to_run)
-		return false;
-	vm = kc_vm_get(vcpu->kvm);
-	if (!vm || kc_vm_mode(vm) == KC_MODE_OFF || !kc_vcpu_can_run(vcpu))
-		return false;
+	if (!vm || kc_vm_mode(vm) == KC_MODE_OFF)
+		return KVM_IO_EXIT_DECLINED;
+	exit = (struct kc_exit) {
+		.kind = KC_EXIT_RESUME,
+		.rip = kvm_rip_read(vcpu),
+		.gpa = INVALID_GPA,
+		.start = FIELD_GET(KC_COOKIE_RESUME, cookie),
+	};
+	if (!kc_may_run(vcpu, &exit))
+		return KVM_IO_EXIT_DECLINED;
 	blk = kc_table_get(vm, FIELD_GET(KC_COOKIE_GPA, cookie));
 	if (!blk)
-		return false;
-
-	code.exit_gpa = INVALID_GPA;
-	code.exit_string = false;
-	code.start = resume;
-	if (!kc_resume_code(vcpu, blk, &code)) {
+		return KVM_IO_EXIT_DECLINED;
+	if (blk->mode != exit.mode || !kc_resume_code(vcpu, &exit, blk)) {
 		kc_block_put(blk);
-		return false;
+		return KVM_IO_EXIT_DECLINED;
 	}
-	handled = kc_run(vm, vcpu, &code, blk, blk->nr_insns, ret);
-	if (handled)
+	r = kc_run(vm, vcpu, &exit, blk, blk->nr_insns);
+	if (r != KVM_IO_EXIT_DECLINED)
 		kc_stat_inc(vm, KC_STAT_resumed);
-	return handled;
+	return r;
 }
 
 static const struct kvm_io_exit_ops kc_hook_ops = {
-	.owner = THIS_MODULE,
 	.pio = kc_pio,
 	.mmio = kc_mmio,
 	.resume = kc_resume,

@@ -2,12 +2,23 @@
 /*
  * kvm_coalesce: execute bursts of guest I/O instructions in one VM exit.
  *
- * Internal interfaces between the units of the module: parameters
- * (main.c), per-VM state (vm.c), the KVM hook glue and the modes
- * (hook.c), fetching guest code (scan.c), decoding it into blocks
- * (decode.c, which also builds in user space: see fuzz/), the block
- * table (table.c), the block executor (exec.c), the accesses only
- * userspace takes (user_io.c) and debugfs (debugfs.c).
+ * The units, from the top: main.c (module init and exit), hook.c (KVM's
+ * I/O exit callbacks and the modes), policy.c (whether guest code may
+ * run in the module at all), fetch.c (guest code), scan.c and decode.c
+ * (blocks and instructions, see decode.h), table.c (the per-VM block
+ * table), exec.c (the executor) over access.c (where each access goes)
+ * and alu.c (arithmetic), user_io.c and singular.c (exits known to go
+ * to KVM at once), vm.c (per-VM state), debugfs.c, params.c (module
+ * parameters, a leaf).
+ *
+ * An exit's data flows one way: hook.c describes the exit (struct
+ * kc_exit, read-only below it), fetch.c reads the code (struct
+ * kc_window), scan.c and table.c give the block, exec.c runs it and
+ * returns what happened (struct kc_result), and hook.c alone acts on
+ * that towards KVM and counts it.
+ *
+ * Who writes what: each struct below is written only by the file named
+ * at it; other files read it, or call that file's functions.
  */
 #ifndef KVM_COALESCE_H
 #define KVM_COALESCE_H
@@ -21,23 +32,13 @@
 #include <linux/types.h>
 #include <asm/kvm_io_exit.h>
 
-#include "alu.h"
+#include "decode.h"
 #include "interface.h"
 
 struct dentry;
 struct kvm;
 struct kvm_vcpu;
-
-/* Bounds of the scan extent: instructions looked at after the exiting one. */
-#define KC_EXTENT_MIN		1
-#define KC_EXTENT_MAX		64
-#define KC_EXTENT_DEFAULT	32
-
-/*
- * Guest code is read at most this far from the exiting instruction, and
- * never past the end of its page, so a block lies in one guest page.
- */
-#define KC_WINDOW_BYTES		256
+struct seq_file;
 
 /* Most blocks a VM's table holds; the oldest is evicted beyond. */
 #define KC_TABLE_MAX		4096
@@ -60,143 +61,30 @@ struct kc_stats {
 	u64 count[KC_NR_STATS];
 };
 
-/* A register or immediate operand of a decoded instruction. */
-struct kc_opnd {
-	u8 reg;			/* VCPU_REGS_* */
-	bool hi8;		/* AH, CH, DH or BH */
+/* The exit the module is asked about.  Written by hook.c. */
+enum kc_exit_kind {
+	KC_EXIT_PIO,		/* IN or OUT */
+	KC_EXIT_STRING_PIO,	/* INS or OUTS, REP or not */
+	KC_EXIT_MMIO,		/* a TDP fault KVM would emulate */
+	KC_EXIT_RESUME,		/* userspace completed a block's access */
 };
 
-enum kc_op {
-	KC_OP_NOP,
-	KC_OP_MOV,		/* dst = src or imm */
-	KC_OP_MOVZX,		/* dst = zero-extended src */
-	KC_OP_MOVSX,		/* dst = sign-extended src */
-	KC_OP_ALU,		/* dst = dst <sub> (src or imm): enum kc_alu */
-	KC_OP_UNARY,		/* dst = <sub> dst: enum kc_unary */
-	KC_OP_SHIFT,		/* dst = dst <sub> (imm or CL): enum kc_shift */
-	KC_OP_LEA,		/* dst = address of the memory operand */
-	KC_OP_JCC,		/* forward jump if condition <sub> holds */
-	KC_OP_IN,
-	KC_OP_OUT,
-	KC_OP_INS,		/* byte, word or dword from port DX to [RDI] */
-	KC_OP_OUTS,		/* ... from [RSI] to port DX */
-};
-
-/* Where an instruction's memory operand is, if it has one. */
-enum kc_mem_use {
-	KC_MEM_NONE,
-	KC_MEM_SRC,		/* the source: a load */
-	KC_MEM_DST,		/* the destination: a store; CMP, TEST: a load */
-};
-
-/* No base or index register in a memory operand. */
-#define KC_NO_REG		0xff
-
-/*
- * A memory operand in 64-bit code: base + (index << scale) + disp, or
- * RIP-relative.  Segment overrides and the address-size prefix are not
- * decoded (see kc_prefixes_ok()), so segments play no part.
- */
-struct kc_mem {
-	s32 disp;
-	u8 base;		/* VCPU_REGS_* or KC_NO_REG */
-	u8 index;		/* VCPU_REGS_* or KC_NO_REG */
-	u8 scale;		/* log2 of the index's scale */
-	bool rip_rel;		/* relative to the next instruction */
-};
-
-/* KC_OP_JCC condition: the x86 condition code, or this for JMP. */
-#define KC_CC_ALWAYS		16
-
-/* One decoded instruction, in the form the executor runs. */
-struct kc_insn {
-	u8 op;			/* enum kc_op */
-	u8 sub;			/* operation or condition, by op */
-	u8 len;			/* bytes */
-	u8 size;		/* operand size in bytes */
-	u8 src_size;		/* MOVZX/MOVSX source size */
-	bool has_src;		/* src is a register, else imm is the source */
-	bool port_dx;		/* IN/OUT: port in DX, else in imm; INS/OUTS */
-	bool io;		/* an I/O candidate: port I/O, or MMIO */
-	u8 mem_use;		/* enum kc_mem_use: which operand is mem */
-	bool slow;		/* memory, LEA, INS or OUTS: run out of line */
-	struct kc_mem mem;
-	struct kc_opnd dst, src;
-	s64 imm;		/* immediate, shift count, jump displacement */
+struct kc_exit {
+	enum kc_exit_kind kind;
+	enum kc_cpu_mode mode;	/* of the code at RIP (policy.c) */
+	unsigned long rip;	/* linear address of the exit's instruction */
+	u16 port;		/* port I/O: the port, */
+	u8 size;		/* ... the access's size */
+	bool in;		/* ... and direction */
+	gpa_t gpa;		/* MMIO: the access; else INVALID_GPA */
+	const void *bus;	/* the bus its access went to (user_io.c) */
+	u16 start;		/* resume: offset in the block of RIP */
 };
 
 /*
- * INS and OUTS (no REP): their memory operand is implicit, at RDI or
- * RSI, and is not described by mem_use and mem.
- */
-static inline bool kc_is_string_io(const struct kc_insn *k)
-{
-	return k->op == KC_OP_INS || k->op == KC_OP_OUTS;
-}
-
-#define KC_NR_GPRS		16
-
-/*
- * The linear address of @k's memory operand (or LEA's address), with the
- * general-purpose registers @gpr; @rip is @k's own address.  Used by the
- * executor, and by the scan with the registers at the exit.
- */
-static inline u64 kc_mem_linear(const struct kc_insn *k,
-				const unsigned long *gpr, unsigned long rip)
-{
-	const struct kc_mem *m = &k->mem;
-	u64 addr = (s64)m->disp;
-
-	if (m->rip_rel)
-		addr += rip + k->len;
-	if (m->base != KC_NO_REG)
-		addr += gpr[m->base];
-	if (m->index != KC_NO_REG)
-		addr += gpr[m->index] << m->scale;
-	return addr;
-}
-
-/*
- * An access after a block's first instruction that no in-kernel device
- * took, an IN or OUT, or a MOV, MOVZX or MOVSX to or from MMIO: the block
- * exits to userspace for it and resumes after it.
- */
-struct kc_user_exit {
-	u8 len;			/* of the instruction; 0: no such access */
-	bool mmio;		/* MMIO, else port I/O */
-	u16 resume;		/* offset in the block of the next instruction */
-	/* Port I/O: */
-	u16 port;
-	u8 size;
-	bool in;
-	/* MMIO: */
-	struct kvm_io_exit_mmio m;
-};
-
-/*
- * Guest code at the exiting instruction, as read at this exit; or, when
- * a block resumes after userspace completed one of its accesses, at the
- * block's first instruction.
- */
-struct kc_code {
-	unsigned long rip;
-	gpa_t gpa;
-	gpa_t exit_gpa;		/* MMIO exit: the access's; else INVALID_GPA */
-	u16 port;		/* port I/O exit: the port, */
-	u8 exit_size;		/* ... the access size, */
-	bool exit_in;		/* ... direction */
-	bool exit_string;	/* ... and whether INS/OUTS */
-	u16 start;		/* offset to run the block from: 0 at an exit */
-	struct kc_user_exit user_exit;	/* set by kc_exec() */
-	const void *bus;	/* the exit's bus, for user_io.c */
-	unsigned long gpr[KC_NR_GPRS];	/* at this exit, for kc_scan() */
-	unsigned int len;	/* bytes read so far */
-	u8 bytes[KC_WINDOW_BYTES];
-};
-
-/*
- * A block: the exiting instruction through the last I/O instruction
- * found within the extent, with the instructions between them.
+ * A block: the exiting instruction through the last I/O candidate found
+ * within the extent, with the instructions between them.  Written by
+ * table.c (whose functions hook.c calls), read by exec.c.
  *
  * Lifetime: inserted in its VM's table with one reference, taken by
  * lookups with refcount_inc_not_zero() under RCU and held while the
@@ -211,18 +99,59 @@ struct kc_block {
 	gpa_t gpa;		/* of the exiting instruction */
 	u64 hash;		/* siphash of the bytes and gpa, per-VM key */
 	atomic_long_t hits;
+	enum kc_cpu_mode mode;	/* the code was decoded in */
 	u16 len;		/* bytes */
 	u16 nr_insns;
 	u16 nr_io;
-	u16 regs;		/* VCPU_REGS_* bits the instructions use */
+	u16 regs;		/* BIT(kc_reg) of the registers used */
 	u8 extent;		/* the extent it was scanned with */
 	bool singular;		/* one I/O instruction only */
-	bool confirmed;		/* seen twice (confirm mode) */
 	u8 *bytes;		/* the block's code, after insns[] */
 	struct kc_insn insns[];
 };
 
-/* A port I/O exit's RIP whose block was singular (singular.c). */
+/*
+ * Why a run of a block stopped before its end, other than at an access
+ * for userspace.
+ */
+enum kc_stop {
+	KC_STOP_NONE,
+	KC_STOP_EVENT,		/* an event to deliver, or a signal */
+	KC_STOP_USER_IO,	/* an access no in-kernel device takes */
+	KC_STOP_IOPL,		/* I/O the guest's CPL may not make */
+	KC_STOP_FAULT,		/* an access the CPU would fault on */
+	KC_STOP_CODE_WRITE,	/* after a store into the block's code */
+	KC_STOP_TPR,		/* after a write of the local APIC's TPR */
+	KC_STOP_BRANCH_RECORD,	/* a jump while the guest records branches */
+};
+
+/* What running a block did.  Written by exec.c. */
+enum kc_outcome {
+	/* The first instruction could not run: nothing changed. */
+	KC_DECLINED,
+	/* Ran up to the end, or to where it stopped; RIP is there. */
+	KC_RAN,
+	/* Ran up to an IN or OUT at RIP that userspace must complete. */
+	KC_USER_PIO,
+	/* Ran up to an access at RIP that KVM's emulator must run. */
+	KC_EMULATE,
+};
+
+struct kc_result {
+	enum kc_outcome outcome;
+	enum kc_stop stop;
+	bool user_io;		/* KC_DECLINED: no in-kernel device takes it */
+	u16 ran;		/* instructions run */
+	u16 io;			/* accesses made */
+	u16 next;		/* offset in the block of RIP after the run */
+	/* KC_USER_PIO, KC_EMULATE: the instruction at RIP */
+	u8 insn_len;
+	u8 size;
+	bool in;
+	u16 port;
+};
+
+/* A port I/O exit's RIP whose block was singular.  Written by singular.c. */
 struct kc_singular {
 	unsigned long rip;
 	u16 uses;		/* exits it has served */
@@ -233,43 +162,45 @@ struct kc_singular {
  * Per-VM state, attached to the VM by the first exit the module sees and
  * released by KVM (see asm/kvm_io_exit.h): when the VM is destroyed, or
  * when the module unregisters.  Exits of the VM's vCPUs read it without
- * locks; it cannot be released under them.
+ * locks; it cannot be released under them.  Written by vm.c, and each
+ * group of fields by the file named at it.
  */
 struct kc_vm {
 	struct kvm_io_exit_vm hook;
 	struct kvm *kvm;
 	struct kc_stats __percpu *stats;
-	struct dentry *debugfs;	/* NULL when KVM has no debugfs for the VM */
+	struct dentry *debugfs;	/* debugfs.c; NULL without KVM's */
 
-	/* Per-VM overrides of the parameters; negative or 0: use those. */
+	/* Overrides of the parameters, < 0 or 0: use those. */
 	int mode;
 	unsigned int extent;
 
 	/*
-	 * The block table: readers look blocks up under RCU; insertion and
-	 * removal, and the eviction list, are under table_lock.
+	 * The block table (table.c): readers look blocks up under RCU;
+	 * insertion and removal, and the eviction list, are under
+	 * table_lock.
 	 */
 	struct rhashtable table;
 	struct list_head blocks;	/* oldest first, under table_lock */
 	unsigned int nr_blocks;		/* under table_lock */
 	spinlock_t table_lock;		/* serializes table writers */
-	siphash_key_t hash_key;		/* random, per VM: for kc_block_hash() */
+	siphash_key_t hash_key;		/* random, per VM */
 
 	/*
 	 * Ports and MMIO addresses whose exiting access no in-kernel device
-	 * took, valid while the bus is the one recorded; read and written
-	 * without locks, see user_io.c.
+	 * took, valid while the bus is the one recorded (user_io.c); read
+	 * and written without locks.
 	 */
 	unsigned long *user_ports;	/* bitmap of every port */
 	const void *user_pio_bus;
 	gpa_t user_mmio[KC_USER_MMIO_SLOTS];	/* INVALID_GPA: empty */
 	const void *user_mmio_bus;
 
-	/* Read and written without locks, see singular.c. */
+	/* singular.c; read and written without locks. */
 	struct kc_singular singular[KC_SINGULAR_SLOTS];
 };
 
-/* main.c: module parameters, read locklessly at each exit */
+/* params.c: module parameters, read locklessly at each exit */
 enum kc_mode kc_param_mode(void);
 unsigned int kc_param_extent(void);
 int kc_parse_mode(const char *val);
@@ -278,8 +209,24 @@ const char *kc_mode_name(enum kc_mode mode);
 
 /* vm.c */
 struct kc_vm *kc_vm_get(struct kvm *kvm);
-enum kc_mode kc_vm_mode(struct kc_vm *vm);
-unsigned int kc_vm_extent(struct kc_vm *vm);
+void kc_vm_set_mode(struct kc_vm *vm, int mode);
+void kc_vm_set_extent(struct kc_vm *vm, unsigned int extent);
+
+/* The VM's mode: its override, else the module parameter. */
+static inline enum kc_mode kc_vm_mode(struct kc_vm *vm)
+{
+	int mode = READ_ONCE(vm->mode);
+
+	return mode < 0 ? kc_param_mode() : mode;
+}
+
+/* The VM's extent: its override, else the module parameter. */
+static inline unsigned int kc_vm_extent(struct kc_vm *vm)
+{
+	unsigned int extent = READ_ONCE(vm->extent);
+
+	return extent ? extent : kc_param_extent();
+}
 
 static inline void kc_stat_inc(struct kc_vm *vm, enum kc_stat stat)
 {
@@ -291,52 +238,57 @@ static inline void kc_stat_add(struct kc_vm *vm, enum kc_stat stat, u64 n)
 	this_cpu_add(vm->stats->count[stat], n);
 }
 
-u64 kc_stat_read(struct kc_vm *vm, enum kc_stat stat);
-
 /* hook.c */
 int kc_hook_register(void);
 void kc_hook_unregister(void);
 
-/* scan.c */
-bool kc_vcpu_can_run(struct kvm_vcpu *vcpu);
-int kc_translate(struct kvm_vcpu *vcpu, struct kc_code *code,
-		 unsigned long rip);
-int kc_read(struct kvm_vcpu *vcpu, struct kc_code *code, unsigned int len);
+/* policy.c */
+bool kc_vcpu_can_run(struct kvm_vcpu *vcpu, enum kc_cpu_mode *mode);
+bool kc_vcpu_interrupted(struct kvm_vcpu *vcpu, unsigned long rflags);
+bool kc_io_allowed(int cpl, unsigned long rflags);
+bool kc_branches_recorded(struct kvm_vcpu *vcpu);
 
-/* decode.c */
-struct kc_block *kc_scan(const struct kc_code *code, unsigned int extent);
+/* fetch.c */
+int kc_fetch_start(struct kvm_vcpu *vcpu, unsigned long rip,
+		   struct kc_window *w);
+int kc_fetch(struct kvm_vcpu *vcpu, struct kc_window *w, unsigned int len);
 
 /* table.c */
 int kc_table_init(struct kc_vm *vm);
 void kc_table_destroy(struct kc_vm *vm);
-u64 kc_block_hash(struct kc_vm *vm, const u8 *bytes, unsigned int len,
-		  gpa_t gpa);
+struct kc_block *kc_block_new(struct kc_vm *vm, const struct kc_window *w,
+			      const struct kc_scan *scan,
+			      const struct kc_insn *insns, enum kc_cpu_mode mode,
+			      unsigned int extent);
+bool kc_block_same_code(const struct kc_block *blk, const struct kc_window *w);
+bool kc_block_same_hash(struct kc_vm *vm, const struct kc_block *blk,
+			const struct kc_window *w);
+bool kc_block_same(const struct kc_block *a, const struct kc_block *b);
+void kc_block_hit(struct kc_block *blk);
+void kc_block_put(struct kc_block *blk);
 struct kc_block *kc_table_get(struct kc_vm *vm, gpa_t gpa);
 void kc_table_insert(struct kc_vm *vm, struct kc_block *blk);
 void kc_table_remove(struct kc_vm *vm, struct kc_block *blk);
-void kc_table_flush(struct kc_vm *vm);
-void kc_block_put(struct kc_block *blk);
 void kc_table_show(struct kc_vm *vm, struct seq_file *m);
 
 /* user_io.c */
 int kc_user_io_init(struct kc_vm *vm);
 void kc_user_io_destroy(struct kc_vm *vm);
-bool kc_user_io_known(struct kc_vm *vm, struct kvm *kvm,
-		      struct kc_code *code);
+const void *kc_user_io_bus(struct kvm *kvm, const struct kc_exit *exit);
+bool kc_user_io_known(struct kc_vm *vm, const struct kc_exit *exit);
 void kc_user_io_note(struct kc_vm *vm, struct kvm *kvm,
-		     const struct kc_code *code);
+		     const struct kc_exit *exit);
 
 /* singular.c */
 void kc_singular_init(struct kc_vm *vm);
-bool kc_singular_known(struct kc_vm *vm, const struct kc_code *code,
-		       unsigned long rip);
-void kc_singular_note(struct kc_vm *vm, const struct kc_code *code,
-		      unsigned long rip, unsigned int extent);
+bool kc_singular_known(struct kc_vm *vm, const struct kc_exit *exit);
+void kc_singular_note(struct kc_vm *vm, const struct kc_exit *exit,
+		      unsigned int extent);
 
 /* exec.c */
-int kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-	    const struct kc_block *blk, unsigned int nr_insns,
-	    struct kc_code *code);
+void kc_exec(struct kvm_vcpu *vcpu, const struct kc_exit *exit,
+	     const struct kc_block *blk, unsigned int nr_insns,
+	     struct kc_result *res);
 
 /* debugfs.c */
 void kc_debugfs_create_vm(struct kc_vm *vm);

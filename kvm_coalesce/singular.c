@@ -7,8 +7,7 @@
  * addr keep such an exit's block, marked singular, in the table, but
  * finding it again costs a translation of RIP, a lookup and a read of
  * the code, and running the one instruction costs more in the module
- * than in KVM's own kvm_fast_pio(): about 1,800 instructions more per
- * exit in the test VM (make bench, "2 OUTs + 48 ADDs").
+ * than in KVM's own kvm_fast_pio() (Documentation/bench.rst).
  *
  * So each VM remembers, in a small direct-mapped cache, the linear RIP
  * (the translation is what it spares) of port I/O exits whose block was
@@ -29,8 +28,6 @@
  */
 #include <linux/hash.h>
 #include <linux/kvm_host.h>
-
-#include "kvm_cache_regs.h"
 
 #include "kvm_coalesce.h"
 
@@ -55,19 +52,18 @@ static struct kc_singular *kc_singular_slot(struct kc_vm *vm,
 }
 
 /* Only a port I/O exit's own lone IN or OUT is remembered. */
-static bool kc_singular_exit(const struct kc_code *code)
+static bool kc_singular_exit(const struct kc_exit *exit)
 {
-	return code->exit_gpa == INVALID_GPA && !code->exit_string;
+	return exit->kind == KC_EXIT_PIO;
 }
 
-/* Whether the exit of @code, at @rip, is known to be a lone IN or OUT. */
-bool kc_singular_known(struct kc_vm *vm, const struct kc_code *code,
-		       unsigned long rip)
+/* Whether @exit is known to be a lone IN or OUT. */
+bool kc_singular_known(struct kc_vm *vm, const struct kc_exit *exit)
 {
-	struct kc_singular *e = kc_singular_slot(vm, rip);
+	struct kc_singular *e = kc_singular_slot(vm, exit->rip);
 	unsigned int uses;
 
-	if (!kc_singular_exit(code) || READ_ONCE(e->rip) != rip ||
+	if (!kc_singular_exit(exit) || READ_ONCE(e->rip) != exit->rip ||
 	    READ_ONCE(e->extent) != kc_vm_extent(vm))
 		return false;
 	uses = READ_ONCE(e->uses) + 1;
@@ -79,16 +75,16 @@ bool kc_singular_known(struct kc_vm *vm, const struct kc_code *code,
 	return true;
 }
 
-/* The exit of @code at @rip ran a singular block: remember it. */
-void kc_singular_note(struct kc_vm *vm, const struct kc_code *code,
-		      unsigned long rip, unsigned int extent)
+/* @exit ran a singular block, scanned with @extent: remember it. */
+void kc_singular_note(struct kc_vm *vm, const struct kc_exit *exit,
+		      unsigned int extent)
 {
-	struct kc_singular *e = kc_singular_slot(vm, rip);
+	struct kc_singular *e = kc_singular_slot(vm, exit->rip);
 
-	if (!kc_singular_exit(code))
+	if (!kc_singular_exit(exit))
 		return;
 	WRITE_ONCE(e->rip, KC_NO_RIP);
 	WRITE_ONCE(e->uses, 0);
 	WRITE_ONCE(e->extent, extent);
-	WRITE_ONCE(e->rip, rip);
+	WRITE_ONCE(e->rip, exit->rip);
 }

@@ -43,12 +43,74 @@ void kc_block_put(struct kc_block *blk)
  * The keyed hash of a block: its code and the address it starts at, so
  * that the same code elsewhere, or other code here, hashes differently.
  */
-u64 kc_block_hash(struct kc_vm *vm, const u8 *bytes, unsigned int len,
-		  gpa_t gpa)
+static u64 kc_block_hash(struct kc_vm *vm, const u8 *bytes, unsigned int len,
+			 gpa_t gpa)
 {
 	u64 h = siphash(bytes, len, &vm->hash_key);
 
 	return siphash_2u64(h, gpa, &vm->hash_key);
+}
+
+/*
+ * A new block, not in the table, with one reference: the instructions
+ * @insns that kc_scan() found in @w, decoded in @mode, with @extent.
+ */
+struct kc_block *kc_block_new(struct kc_vm *vm, const struct kc_window *w,
+			      const struct kc_scan *scan,
+			      const struct kc_insn *insns, enum kc_cpu_mode mode,
+			      unsigned int extent)
+{
+	unsigned int n = scan->nr_insns;
+	struct kc_block *blk;
+
+	blk = kmalloc(struct_size(blk, insns, n) + scan->len,
+		      GFP_KERNEL_ACCOUNT);
+	if (!blk)
+		return NULL;
+
+	memset(blk, 0, sizeof(*blk));
+	refcount_set(&blk->ref, 1);
+	blk->gpa = w->gpa;
+	blk->mode = mode;
+	blk->len = scan->len;
+	blk->nr_insns = n;
+	blk->nr_io = scan->nr_io;
+	blk->regs = scan->regs;
+	blk->extent = extent;
+	blk->singular = scan->nr_io == 1;
+	blk->bytes = (u8 *)&blk->insns[n];
+	memcpy(blk->insns, insns, n * sizeof(*insns));
+	memcpy(blk->bytes, w->bytes, scan->len);
+	blk->hash = kc_block_hash(vm, blk->bytes, blk->len, blk->gpa);
+	return blk;
+}
+
+/* Whether the code in @w is @blk's, byte for byte. */
+bool kc_block_same_code(const struct kc_block *blk, const struct kc_window *w)
+{
+	return w->len >= blk->len && !memcmp(blk->bytes, w->bytes, blk->len);
+}
+
+/* Whether the code in @w has @blk's keyed hash (scan mode checks). */
+bool kc_block_same_hash(struct kc_vm *vm, const struct kc_block *blk,
+			const struct kc_window *w)
+{
+	return w->len >= blk->len &&
+	       kc_block_hash(vm, w->bytes, blk->len, w->gpa) == blk->hash;
+}
+
+/* Whether @a and @b are the same block, scanned at different exits. */
+bool kc_block_same(const struct kc_block *a, const struct kc_block *b)
+{
+	return a->hash == b->hash && a->len == b->len &&
+	       a->extent == b->extent && a->mode == b->mode &&
+	       !memcmp(a->bytes, b->bytes, a->len);
+}
+
+/* The block ran from the table: for debugfs. */
+void kc_block_hit(struct kc_block *blk)
+{
+	atomic_long_inc(&blk->hits);
 }
 
 /* The block at @gpa with a reference held, or NULL. */
@@ -110,7 +172,7 @@ void kc_table_remove(struct kc_vm *vm, struct kc_block *blk)
 	spin_unlock(&vm->table_lock);
 }
 
-void kc_table_flush(struct kc_vm *vm)
+static void kc_table_flush(struct kc_vm *vm)
 {
 	struct kc_block *blk, *tmp;
 
@@ -132,12 +194,11 @@ void kc_table_show(struct kc_vm *vm, struct seq_file *m)
 {
 	struct kc_block *blk;
 
-	seq_puts(m, "gpa size insns ios singular confirmed extent hits\n");
+	seq_puts(m, "gpa size insns ios singular extent hits\n");
 	spin_lock(&vm->table_lock);
 	list_for_each_entry(blk, &vm->blocks, lru)
-		seq_printf(m, "%#llx %u %u %u %d %d %u %lu\n", blk->gpa,
+		seq_printf(m, "%#llx %u %u %u %d %u %lu\n", blk->gpa,
 			   blk->len, blk->nr_insns, blk->nr_io, blk->singular,
-			   blk->confirmed, blk->extent,
-			   atomic_long_read(&blk->hits));
+			   blk->extent, atomic_long_read(&blk->hits));
 	spin_unlock(&vm->table_lock);
 }

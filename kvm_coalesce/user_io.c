@@ -87,55 +87,54 @@ static unsigned int kc_user_mmio_slot(gpa_t gpa)
 	return hash_64(gpa, ilog2(KC_USER_MMIO_SLOTS));
 }
 
-/*
- * Whether the exit of @code is known to go to userspace.  Also records
- * in @code the bus that kc_user_io_note() may learn on.
- */
-bool kc_user_io_known(struct kc_vm *vm, struct kvm *kvm, struct kc_code *code)
+/* The bus the access of @exit goes to: compared, never dereferenced. */
+const void *kc_user_io_bus(struct kvm *kvm, const struct kc_exit *exit)
 {
-	if (code->exit_gpa == INVALID_GPA) {
-		code->bus = kc_bus(kvm, KVM_PIO_BUS);
-		return READ_ONCE(vm->user_pio_bus) == code->bus &&
-		       test_bit(code->port, vm->user_ports);
-	}
-	code->bus = kc_bus(kvm, KVM_MMIO_BUS);
-	return READ_ONCE(vm->user_mmio_bus) == code->bus &&
-	       READ_ONCE(vm->user_mmio[kc_user_mmio_slot(code->exit_gpa)]) ==
-	       code->exit_gpa;
+	return kc_bus(kvm, exit->gpa == INVALID_GPA ? KVM_PIO_BUS :
+						      KVM_MMIO_BUS);
+}
+
+/* Whether the exit of @exit is known to go to userspace. */
+bool kc_user_io_known(struct kc_vm *vm, const struct kc_exit *exit)
+{
+	if (exit->gpa == INVALID_GPA)
+		return READ_ONCE(vm->user_pio_bus) == exit->bus &&
+		       test_bit(exit->port, vm->user_ports);
+	return READ_ONCE(vm->user_mmio_bus) == exit->bus &&
+	       READ_ONCE(vm->user_mmio[kc_user_mmio_slot(exit->gpa)]) ==
+	       exit->gpa;
 }
 
 /*
- * No in-kernel device took the exiting access of @code: remember it,
+ * No in-kernel device took the exiting access of @exit: remember it,
  * unless a device covers it, or the bus changed since
- * kc_user_io_known(), which its caller ran under the same kvm->srcu read
+ * kc_user_io_bus(), which its caller ran under the same kvm->srcu read
  * section, so the bus seen there was not freed and reused meanwhile.
  */
 void kc_user_io_note(struct kc_vm *vm, struct kvm *kvm,
-		     const struct kc_code *code)
+		     const struct kc_exit *exit)
 {
-	if (code->exit_gpa == INVALID_GPA) {
-		if (kc_bus(kvm, KVM_PIO_BUS) != code->bus ||
-		    kc_bus_covers(kvm, KVM_PIO_BUS, code->port,
-				  code->exit_size))
+	if (exit->gpa == INVALID_GPA) {
+		if (kc_bus(kvm, KVM_PIO_BUS) != exit->bus ||
+		    kc_bus_covers(kvm, KVM_PIO_BUS, exit->port, exit->size))
 			return;
-		if (READ_ONCE(vm->user_pio_bus) != code->bus) {
+		if (READ_ONCE(vm->user_pio_bus) != exit->bus) {
 			bitmap_zero(vm->user_ports, KC_NR_PORTS);
-			WRITE_ONCE(vm->user_pio_bus, code->bus);
+			WRITE_ONCE(vm->user_pio_bus, exit->bus);
 		}
-		set_bit(code->port, vm->user_ports);
+		set_bit(exit->port, vm->user_ports);
 		return;
 	}
 
-	if (kc_bus(kvm, KVM_MMIO_BUS) != code->bus ||
-	    kc_bus_covers(kvm, KVM_MMIO_BUS, code->exit_gpa, 1))
+	if (kc_bus(kvm, KVM_MMIO_BUS) != exit->bus ||
+	    kc_bus_covers(kvm, KVM_MMIO_BUS, exit->gpa, 1))
 		return;
-	if (READ_ONCE(vm->user_mmio_bus) != code->bus) {
+	if (READ_ONCE(vm->user_mmio_bus) != exit->bus) {
 		int i;
 
 		for (i = 0; i < KC_USER_MMIO_SLOTS; i++)
 			WRITE_ONCE(vm->user_mmio[i], INVALID_GPA);
-		WRITE_ONCE(vm->user_mmio_bus, code->bus);
+		WRITE_ONCE(vm->user_mmio_bus, exit->bus);
 	}
-	WRITE_ONCE(vm->user_mmio[kc_user_mmio_slot(code->exit_gpa)],
-		   code->exit_gpa);
+	WRITE_ONCE(vm->user_mmio[kc_user_mmio_slot(exit->gpa)], exit->gpa);
 }

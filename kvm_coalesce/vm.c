@@ -43,21 +43,12 @@ static struct kc_vm *kc_vm_create(struct kvm *kvm)
 		return NULL;
 
 	vm->stats = alloc_percpu_gfp(struct kc_stats, GFP_KERNEL_ACCOUNT);
-	if (!vm->stats) {
-		kfree(vm);
-		return NULL;
-	}
-	if (kc_table_init(vm)) {
-		free_percpu(vm->stats);
-		kfree(vm);
-		return NULL;
-	}
-	if (kc_user_io_init(vm)) {
-		kc_table_destroy(vm);
-		free_percpu(vm->stats);
-		kfree(vm);
-		return NULL;
-	}
+	if (!vm->stats)
+		goto free_vm;
+	if (kc_table_init(vm))
+		goto free_stats;
+	if (kc_user_io_init(vm))
+		goto destroy_table;
 	kc_singular_init(vm);
 	vm->kvm = kvm;
 	vm->mode = -1;
@@ -72,6 +63,14 @@ static struct kc_vm *kc_vm_create(struct kvm *kvm)
 
 	kc_debugfs_create_vm(vm);
 	return vm;
+
+destroy_table:
+	kc_table_destroy(vm);
+free_stats:
+	free_percpu(vm->stats);
+free_vm:
+	kfree(vm);
+	return NULL;
 }
 
 /*
@@ -89,28 +88,14 @@ struct kc_vm *kc_vm_get(struct kvm *kvm)
 	return kc_vm_create(kvm);
 }
 
-/* The VM's mode: its debugfs override, else the module parameter. */
-enum kc_mode kc_vm_mode(struct kc_vm *vm)
+/* Override the mode parameter for @vm; < 0 follows it again. */
+void kc_vm_set_mode(struct kc_vm *vm, int mode)
 {
-	int mode = READ_ONCE(vm->mode);
-
-	return mode < 0 ? kc_param_mode() : mode;
+	WRITE_ONCE(vm->mode, mode);
 }
 
-/* The VM's extent: its debugfs override, else the module parameter. */
-unsigned int kc_vm_extent(struct kc_vm *vm)
+/* Override the extent parameter for @vm; 0 follows it again. */
+void kc_vm_set_extent(struct kc_vm *vm, unsigned int extent)
 {
-	unsigned int extent = READ_ONCE(vm->extent);
-
-	return extent ? extent : kc_param_extent();
-}
-
-u64 kc_stat_read(struct kc_vm *vm, enum kc_stat stat)
-{
-	u64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += per_cpu_ptr(vm->stats, cpu)->count[stat];
-	return sum;
+	WRITE_ONCE(vm->extent, extent);
 }
