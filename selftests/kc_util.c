@@ -12,6 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/stringify.h>
+
 #include "kvm_util.h"
 #include "test_util.h"
 #include "ucall_common.h"
@@ -73,6 +75,45 @@ int kc_vm_debugfs_write(struct kvm_vm *vm, const char *name, const char *value)
 
 	kc_vm_path(vm, name, path, sizeof(path));
 	return kc_write_file(path, value);
+}
+
+/*
+ * The guest code of kc_vm_attach_in_mode(): an OUT to a port that
+ * neither KVM nor a test takes, and no use of the stack.
+ */
+#define KC_ATTACH_PORT	0x4b43
+
+static void __naked kc_attach_code(void)
+{
+	asm volatile("mov $" __stringify(KC_ATTACH_PORT) ", %dx\n\t"
+		     "out %al, %dx\n\t"
+		     "ud2");
+}
+
+void kc_vm_attach_in_mode(struct kvm_vm *vm, struct kvm_vcpu *vcpu, int mode)
+{
+	struct kvm_run *run = vcpu->run;
+	struct kvm_regs regs, stub;
+	int r;
+
+	vcpu_regs_get(vcpu, &regs);
+	stub = regs;
+	stub.rip = (u64)kc_attach_code;
+	stub.rflags = 0x2;	/* IF and TF clear */
+	vcpu_regs_set(vcpu, &stub);
+	vcpu_run(vcpu);
+	TEST_ASSERT(run->exit_reason == KVM_EXIT_IO &&
+		    run->io.port == KC_ATTACH_PORT,
+		    "attaching the module: exit %s, port 0x%x",
+		    exit_reason_str(run->exit_reason), run->io.port);
+	/* Complete the OUT without entering the guest, as before a save. */
+	run->immediate_exit = 1;
+	r = __vcpu_run(vcpu);
+	run->immediate_exit = 0;
+	TEST_ASSERT(r == -1 && errno == EINTR,
+		    "KVM_RUN with immediate_exit: %d, errno %d", r, errno);
+	vcpu_regs_set(vcpu, &regs);
+	TEST_ASSERT_EQ(kc_vm_debugfs_write(vm, "mode", kc_mode_names[mode]), 0);
 }
 
 struct kvm_vm *kc_vm_create_in_mode(int mode, void *guest_code,
@@ -302,6 +343,18 @@ int kc_ring_take(struct kvm_vcpu *vcpu, struct kvm_coalesced_mmio *out,
 	return n;
 }
 
+int kc_ring_take_all(struct kvm_vcpu *vcpu, struct kvm_coalesced_mmio *out,
+		     int max)
+{
+	u32 size;
+	struct kvm_coalesced_mmio_ring *ring = kc_ring(vcpu, &size);
+	int n = kc_ring_take(vcpu, out, max);
+
+	TEST_ASSERT(ring->first == ring->last,
+		    "more than %d entries in the coalesced ring", max);
+	return n;
+}
+
 u64 kc_vcpu_stat(struct kvm_vcpu *vcpu, const char *name)
 {
 	struct kvm_stats_header header;
@@ -428,4 +481,160 @@ void kc_busy_stop(struct kc_busy *b)
 		pthread_join(b->threads[i], NULL);
 	kvm_vm_free(b->vm);
 	free(b);
+}
+
+void kc_run_create(struct kc_run *run, void *guest_code)
+{
+	run->vm = vm_create_with_one_vcpu(&run->vcpu, guest_code);
+}
+
+void kc_run_zone(struct kc_run *run, u64 addr, u64 size, bool pio)
+{
+	kvm_vm_register_coalesced_io(run->vm, addr, size, pio);
+	run->zone_addr = addr;
+	run->zone_size = size;
+	run->zone_pio = pio;
+}
+
+/* The ring's entries to the log, then, if @run exited for it, the write. */
+static void kc_run_log_zone(struct kc_run *run, bool exited)
+{
+	struct kvm_run *r = run->vcpu->run;
+	struct kvm_coalesced_mmio *e;
+
+	run->nr_ring += kc_ring_take_all(run->vcpu, run->ring + run->nr_ring,
+					 KC_RING_LOG - run->nr_ring);
+	if (!exited)
+		return;
+	TEST_ASSERT(run->nr_ring < KC_RING_LOG, "zone log full");
+	e = &run->ring[run->nr_ring++];
+	memset(e, 0, sizeof(*e));
+	if (run->zone_pio) {
+		TEST_ASSERT(r->io.count == 1, "zone exit: %u OUTs", r->io.count);
+		e->phys_addr = r->io.port;
+		e->len = r->io.size;
+		e->pio = 1;
+		memcpy(e->data, (u8 *)r + r->io.data_offset, r->io.size);
+	} else {
+		e->phys_addr = r->mmio.phys_addr;
+		e->len = r->mmio.len;
+		memcpy(e->data, r->mmio.data, r->mmio.len);
+	}
+}
+
+/* Whether @run exited to userspace for a write to its zone. */
+static bool kc_run_zone_exit(struct kc_run *run)
+{
+	struct kvm_run *r = run->vcpu->run;
+
+	if (!run->zone_size)
+		return false;
+	if (run->zone_pio)
+		return r->exit_reason == KVM_EXIT_IO &&
+		       r->io.direction == KVM_EXIT_IO_OUT &&
+		       r->io.port - run->zone_addr < run->zone_size;
+	return r->exit_reason == KVM_EXIT_MMIO && r->mmio.is_write &&
+	       r->mmio.phys_addr - run->zone_addr < run->zone_size;
+}
+
+/* Run to the ucall @cmd that ends the next stage, and record the stage. */
+static void kc_run_to(struct kc_run *run, u64 cmd)
+{
+	int stage = run->stage + 1;
+	struct ucall uc;
+	u64 now;
+
+	TEST_ASSERT(stage < KC_MAX_STAGES, "more than %d stages", KC_MAX_STAGES);
+	for (;;) {
+		vcpu_run(run->vcpu);
+		if (get_ucall(run->vcpu, &uc) != UCALL_NONE)
+			break;
+		if (kc_run_zone_exit(run))
+			kc_run_log_zone(run, true);
+		else if (run->user_exit)
+			run->user_exit(run);
+		else
+			TEST_FAIL("mode %s, stage %d: exit %s",
+				  kc_mode_names[run->mode], stage,
+				  exit_reason_str(run->vcpu->run->exit_reason));
+	}
+	if (uc.cmd == UCALL_ABORT)
+		REPORT_GUEST_ASSERT(uc);
+	TEST_ASSERT(uc.cmd == cmd && (cmd != UCALL_SYNC || uc.args[1] == stage),
+		    "mode %s: ucall %lu (%lu) at the end of stage %d, wanted %lu",
+		    kc_mode_names[run->mode], uc.cmd, uc.args[1], stage, cmd);
+
+	now = kc_vcpu_stat(run->vcpu, "io_exits");
+	run->exits[stage] = now - run->io_exits - 1;
+	run->io_exits = now;
+	run->stats[stage] = kc_stats(run->vm);
+	kc_run_log_zone(run, false);
+	run->ring_end[stage] = run->nr_ring;
+	run->stage = stage;
+}
+
+void kc_run_start(struct kc_run *run, int mode)
+{
+	run->mode = mode;
+	run->stage = -1;
+	run->nr_ring = 0;
+	kc_vm_attach_in_mode(run->vm, run->vcpu, mode);
+	run->io_exits = kc_vcpu_stat(run->vcpu, "io_exits");
+	kc_run_to(run, UCALL_SYNC);
+}
+
+void kc_run_stage(struct kc_run *run)
+{
+	kc_run_to(run, UCALL_SYNC);
+}
+
+void kc_run_done(struct kc_run *run)
+{
+	kc_run_to(run, UCALL_DONE);
+}
+
+int kc_stage_ring(const struct kc_run *run, int stage,
+		  const struct kvm_coalesced_mmio **ring)
+{
+	int begin = stage ? run->ring_end[stage - 1] : 0;
+
+	if (ring)
+		*ring = run->ring + begin;
+	return run->ring_end[stage] - begin;
+}
+
+struct kc_stats kc_stage_delta(const struct kc_run *run, int stage)
+{
+	return kc_stats_sub(&run->stats[stage], &run->stats[stage - 1]);
+}
+
+void kc_check_exits(const struct kc_run *run, const int *want, int nr)
+{
+	int stage;
+
+	for (stage = 1; stage < nr; stage++)
+		TEST_ASSERT(want[stage] < 0 || run->exits[stage] == want[stage],
+			    "mode %s, stage %d: %d I/O exits, wanted %d",
+			    kc_mode_names[run->mode], stage, run->exits[stage],
+			    want[stage]);
+}
+
+void kc_check_same_ring(const struct kc_run *off, const struct kc_run *run)
+{
+	const struct kvm_coalesced_mmio *a, *b;
+	int stage, na, nb, i;
+
+	TEST_ASSERT_EQ(run->stage, off->stage);
+	for (stage = 0; stage <= run->stage; stage++) {
+		na = kc_stage_ring(off, stage, &a);
+		nb = kc_stage_ring(run, stage, &b);
+		TEST_ASSERT(na == nb, "mode %s, stage %d: %d zone accesses, off: %d",
+			    kc_mode_names[run->mode], stage, nb, na);
+		for (i = 0; i < na; i++)
+			TEST_ASSERT(!memcmp(&a[i], &b[i], sizeof(a[i])),
+				    "mode %s, stage %d: zone access %d at 0x%llx, %u bytes, 0x%x; off: 0x%llx, %u, 0x%x",
+				    kc_mode_names[run->mode], stage, i,
+				    b[i].phys_addr, b[i].len, b[i].data[0],
+				    a[i].phys_addr, a[i].len, a[i].data[0]);
+	}
 }

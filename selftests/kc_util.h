@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "kselftest.h"
 #include "kvm_util.h"
 
 #include "../kvm_coalesce/interface.h"
@@ -50,6 +51,13 @@ u64 kc_singular_known_exits(int mode, u64 exits);
  */
 struct kvm_vm *kc_vm_create_in_mode(int mode, void *guest_code,
 				    struct kvm_vcpu **vcpu);
+/*
+ * Make the module attach its state to @vm, and set @vm's mode (debugfs)
+ * before the guest's next exit: @vcpu, in 64-bit mode with no I/O
+ * pending, runs one OUT of kc_util's own to a port no device takes, and
+ * gets its registers back.  KVM and the module count that exit.
+ */
+void kc_vm_attach_in_mode(struct kvm_vm *vm, struct kvm_vcpu *vcpu, int mode);
 /* Write @value to the VM's debugfs file @name: 0 or -errno. */
 int kc_vm_debugfs_write(struct kvm_vm *vm, const char *name, const char *value);
 
@@ -72,6 +80,9 @@ struct kvm_coalesced_mmio_ring *kc_ring(struct kvm_vcpu *vcpu, u32 *size);
 /* Move up to @max entries from the ring to @out; returns how many. */
 int kc_ring_take(struct kvm_vcpu *vcpu, struct kvm_coalesced_mmio *out,
 		 int max);
+/* As kc_ring_take(), failing the test unless the ring is then empty. */
+int kc_ring_take_all(struct kvm_vcpu *vcpu, struct kvm_coalesced_mmio *out,
+		     int max);
 
 /* KVM's binary statistic @name of @vcpu. */
 u64 kc_vcpu_stat(struct kvm_vcpu *vcpu, const char *name);
@@ -95,6 +106,78 @@ void kc_pin_thread(pthread_t thread, int n);
  */
 struct kc_busy *kc_busy_start(void);
 void kc_busy_stop(struct kc_busy *busy);
+
+/*
+ * The harness of the tests that run one guest in every mode, stage by
+ * stage.  The guest's first ucall is GUEST_SYNC(0), which ends stage 0;
+ * GUEST_SYNC(n) ends stage n, GUEST_DONE() the last.  For each stage the
+ * run keeps KVM's I/O exits, the module's counters and the accesses that
+ * reached the coalesced zone, from its ring or, when the ring was full,
+ * from an exit to userspace, in the order a VMM would see them.
+ */
+#define KC_MAX_STAGES	32
+#define KC_RING_LOG	1024
+
+struct kc_run {
+	int mode;
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	/*
+	 * The test's handler of the exits to userspace that are neither a
+	 * ucall nor a write to the zone; without one they fail the test.
+	 */
+	void (*user_exit)(struct kc_run *run);
+	/* The zone whose accesses are logged (kc_run_zone()). */
+	u64 zone_addr;
+	u64 zone_size;
+	bool zone_pio;
+	/* The last stage that ended. */
+	int stage;
+	/* Per stage: KVM's I/O exits but its ucall; counters at its end. */
+	int exits[KC_MAX_STAGES];
+	struct kc_stats stats[KC_MAX_STAGES];
+	/* The zone's accesses; stage n's end before ring_end[n]. */
+	int ring_end[KC_MAX_STAGES];
+	int nr_ring;
+	struct kvm_coalesced_mmio ring[KC_RING_LOG];
+	u64 io_exits;		/* KVM's, at the last stage's end */
+};
+
+/* A VM with one vCPU that runs @guest_code, for the test to set up. */
+void kc_run_create(struct kc_run *run, void *guest_code);
+/* Register the coalesced PIO (@pio) or MMIO zone the run logs. */
+void kc_run_zone(struct kc_run *run, u64 addr, u64 size, bool pio);
+/* Set the VM's mode before its first exit, then run stage 0. */
+void kc_run_start(struct kc_run *run, int mode);
+/* Run the next stage, to GUEST_SYNC(run->stage + 1). */
+void kc_run_stage(struct kc_run *run);
+/* Run the last stage, to GUEST_DONE(). */
+void kc_run_done(struct kc_run *run);
+/* How many accesses the zone saw in @stage; @ring, if set, gets them. */
+int kc_stage_ring(const struct kc_run *run, int stage,
+		  const struct kvm_coalesced_mmio **ring);
+/* How much each counter grew in @stage. */
+struct kc_stats kc_stage_delta(const struct kc_run *run, int stage);
+/* KVM's I/O exits in stages 1 to @nr - 1 are @want's (-1: any). */
+void kc_check_exits(const struct kc_run *run, const int *want, int nr);
+/* The zone saw in each stage of @run what it saw in @off's. */
+void kc_check_same_ring(const struct kc_run *off, const struct kc_run *run);
+/*
+ * @test_mode(mode, @arg) for each mode, mode=off first: it runs the
+ * guest and checks what it did; then a TAP "ok" for "mode=NAME: @what".
+ * Inline: kselftest.h keeps the TAP counts of each file apart.
+ */
+static inline void kc_each_mode(void (*test_mode)(int mode, void *arg),
+				void *arg, const char *what)
+{
+	int mode;
+
+	for (mode = 0; mode < KC_NR_MODES; mode++) {
+		test_mode(mode, arg);
+		ksft_test_result_pass("mode=%s: %s\n", kc_mode_names[mode],
+				      what);
+	}
+}
 
 /* A random seed's number, or a random one for "random". */
 u64 kc_parse_seed(const char *arg);
