@@ -74,7 +74,6 @@ static const int expected_exits[KC_NR_MODES][NR_STAGES] = {
 };
 
 #define USER_IN_VALUE	0x5a
-#define MAX_RING	(SINGULAR_USES + 16)
 #define MAX_USER_EXITS	4
 
 /* The zone: the 8-bit OUTs, and the OUTSW and OUTSD of the strings. */
@@ -160,128 +159,85 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-struct stage_obs {
-	int exits;
-	int nr_ring;
-	struct kvm_coalesced_mmio ring[MAX_RING];
-	int nr_user;
-	struct { u64 rip; u16 port; u8 in; u8 data; } user[MAX_USER_EXITS];
-	struct kc_stats stats;	/* at the end of the stage */
+/* An exit to userspace for KC_USER_PORT2. */
+struct user_exit {
+	u64 rip;
+	u16 port;
+	u8 in;
+	u8 data;
 };
 
 struct run_obs {
-	struct stage_obs stage[NR_STAGES];
+	struct kc_run run;
+	int nr_user[NR_STAGES + 1];
+	struct user_exit user[NR_STAGES + 1][MAX_USER_EXITS];
 	u32 results[NR_STAGES];
 	struct kvm_regs regs;
 	u8 string_buf[STRING_BUF_LEN];
 	u64 fault_cr2, fault_rip, fault_err;
 };
 
-static void take_ring(struct kvm_vcpu *vcpu, struct stage_obs *st)
+/* Answer an access to the userspace device, and note it. */
+static void user_exit(struct kc_run *run)
 {
-	u32 size;
-	struct kvm_coalesced_mmio_ring *ring = kc_ring(vcpu, &size);
-
-	st->nr_ring = kc_ring_take(vcpu, st->ring, MAX_RING);
-	TEST_ASSERT(ring->first == ring->last, "Ring overflow");
-}
-
-/* Run to the next ucall, answering userspace I/O; returns its stage. */
-static int run_stage(struct kvm_vcpu *vcpu, struct stage_obs *st)
-{
-	struct kvm_run *run = vcpu->run;
+	struct run_obs *obs = container_of(run, struct run_obs, run);
+	struct kvm_run *r = run->vcpu->run;
+	int stage = run->stage + 1;
+	struct user_exit *u = &obs->user[stage][obs->nr_user[stage]];
 	struct kvm_regs regs;
-	struct ucall uc;
 	u8 *data;
 
-	for (;;) {
-		vcpu_run(vcpu);
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			return uc.args[1];
-		case UCALL_DONE:
-			return NR_STAGES;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-		}
-		TEST_ASSERT(run->exit_reason == KVM_EXIT_IO &&
-			    run->io.port == KC_USER_PORT2 && run->io.size == 1 &&
-			    run->io.count == 1,
-			    "Unexpected exit %s, port 0x%x",
-			    exit_reason_str(run->exit_reason), run->io.port);
-		TEST_ASSERT(st->nr_user < MAX_USER_EXITS, "Too many exits");
-		data = (u8 *)run + run->io.data_offset;
-		if (run->io.direction == KVM_EXIT_IO_IN)
-			*data = USER_IN_VALUE + st->nr_user;
-		/* RIP on the instruction, as KVM_EXIT_IO leaves it. */
-		vcpu_regs_get(vcpu, &regs);
-		st->user[st->nr_user].rip = regs.rip;
-		st->user[st->nr_user].port = run->io.port;
-		st->user[st->nr_user].in = run->io.direction == KVM_EXIT_IO_IN;
-		st->user[st->nr_user].data = *data;
-		st->nr_user++;
-	}
+	TEST_ASSERT(r->exit_reason == KVM_EXIT_IO &&
+		    r->io.port == KC_USER_PORT2 && r->io.size == 1 &&
+		    r->io.count == 1,
+		    "Unexpected exit %s, port 0x%x",
+		    exit_reason_str(r->exit_reason), r->io.port);
+	TEST_ASSERT(obs->nr_user[stage] < MAX_USER_EXITS, "Too many exits");
+	data = (u8 *)r + r->io.data_offset;
+	if (r->io.direction == KVM_EXIT_IO_IN)
+		*data = USER_IN_VALUE + obs->nr_user[stage];
+	/* RIP on the instruction, as KVM_EXIT_IO leaves it. */
+	vcpu_regs_get(run->vcpu, &regs);
+	u->rip = regs.rip;
+	u->port = r->io.port;
+	u->in = r->io.direction == KVM_EXIT_IO_IN;
+	u->data = *data;
+	obs->nr_user[stage]++;
 }
 
 static void run_mode(int mode, struct run_obs *obs)
 {
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
-	u64 io_exits = 0, now;
-	int stage;
+	struct kc_run *run = &obs->run;
 
-	memset(obs, 0, sizeof(*obs));
-	TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[mode]), 0);
+	kc_run_create(run, guest_code);
+	run->user_exit = user_exit;
+	vm_install_exception_handler(run->vm, PF_VECTOR, guest_page_fault);
+	kc_run_zone(run, KC_ZONE_PORT, ZONE_SIZE, true);
+	kc_run_start(run, mode);
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	vm_install_exception_handler(vm, PF_VECTOR, guest_page_fault);
-	kvm_vm_register_coalesced_io(vm, KC_ZONE_PORT, ZONE_SIZE, true);
-
-	for (stage = ST_START; stage < NR_STAGES; stage++) {
-		struct stage_obs *st = &obs->stage[stage];
-
-		TEST_ASSERT_EQ(run_stage(vcpu, st), stage);
-		take_ring(vcpu, st);
-		now = kc_vcpu_stat(vcpu, "io_exits");
-		st->exits = now - io_exits - 1;
-		io_exits = now;
-		st->stats = kc_stats(vm);
-
-		/* The extent of Figure 8; 2 for one stage; back to 10. */
-		if (stage == ST_START || stage == ST_FIG8_E)
-			TEST_ASSERT_EQ(kc_vm_debugfs_write(vm, "extent", "10"), 0);
-		if (stage == ST_FIG8_D)
-			TEST_ASSERT_EQ(kc_vm_debugfs_write(vm, "extent", "2"), 0);
+	/* The extent of Figure 8; 2 for one stage; back to 10. */
+	TEST_ASSERT_EQ(kc_vm_debugfs_write(run->vm, "extent", "10"), 0);
+	while (run->stage < NR_STAGES - 1) {
+		kc_run_stage(run);
+		if (run->stage == ST_FIG8_D)
+			TEST_ASSERT_EQ(kc_vm_debugfs_write(run->vm, "extent", "2"), 0);
+		if (run->stage == ST_FIG8_E)
+			TEST_ASSERT_EQ(kc_vm_debugfs_write(run->vm, "extent", "10"), 0);
 	}
-	TEST_ASSERT_EQ(run_stage(vcpu, &obs->stage[0]), NR_STAGES);
+	kc_run_done(run);
 
-	vcpu_regs_get(vcpu, &obs->regs);
-	sync_global_from_guest(vm, results);
+	vcpu_regs_get(run->vcpu, &obs->regs);
+	sync_global_from_guest(run->vm, results);
 	memcpy(obs->results, results, sizeof(results));
-	sync_global_from_guest(vm, string_buf);
+	sync_global_from_guest(run->vm, string_buf);
 	memcpy(obs->string_buf, string_buf, sizeof(string_buf));
-	sync_global_from_guest(vm, fault_cr2);
-	sync_global_from_guest(vm, fault_rip);
-	sync_global_from_guest(vm, fault_err);
+	sync_global_from_guest(run->vm, fault_cr2);
+	sync_global_from_guest(run->vm, fault_rip);
+	sync_global_from_guest(run->vm, fault_err);
 	obs->fault_cr2 = fault_cr2;
 	obs->fault_rip = fault_rip;
 	obs->fault_err = fault_err;
-	kvm_vm_free(vm);
-}
-
-static void check_exits(int mode, const struct run_obs *obs)
-{
-	int stage;
-
-	for (stage = ST_FIG8_A; stage < NR_STAGES; stage++)
-		printf("# %s stage %d: %d exits, stop_event %lu\n", kc_mode_names[mode],
-		       stage, obs->stage[stage].exits,
-		       obs->stage[stage].stats.stop_event);
-	for (stage = ST_FIG8_A; stage < NR_STAGES; stage++)
-		TEST_ASSERT(obs->stage[stage].exits == expected_exits[mode][stage],
-			    "mode %s, stage %d: %d exits, wanted %d",
-			    kc_mode_names[mode], stage, obs->stage[stage].exits,
-			    expected_exits[mode][stage]);
+	kvm_vm_free(run->vm);
 }
 
 /* Everything the guest and userspace can see is as with mode=off. */
@@ -290,25 +246,18 @@ static void check_same(int mode, const struct run_obs *off,
 {
 	int stage, i;
 
-	for (stage = ST_FIG8_A; stage < NR_STAGES; stage++) {
-		const struct stage_obs *a = &off->stage[stage];
-		const struct stage_obs *b = &obs->stage[stage];
-
-		TEST_ASSERT(a->nr_ring == b->nr_ring,
-			    "mode %s, stage %d: %d ring entries, off: %d",
-			    kc_mode_names[mode], stage, b->nr_ring, a->nr_ring);
-		for (i = 0; i < a->nr_ring; i++)
-			TEST_ASSERT(!memcmp(&a->ring[i], &b->ring[i], sizeof(a->ring[i])),
-				    "mode %s, stage %d: ring entry %d differs",
-				    kc_mode_names[mode], stage, i);
-		TEST_ASSERT(a->nr_user == b->nr_user &&
-			    !memcmp(a->user, b->user, sizeof(a->user)),
+	kc_check_same_ring(&off->run, &obs->run);
+	for (stage = ST_FIG8_A; stage <= NR_STAGES; stage++) {
+		TEST_ASSERT(off->nr_user[stage] == obs->nr_user[stage] &&
+			    !memcmp(off->user[stage], obs->user[stage],
+				    sizeof(off->user[stage])),
 			    "mode %s, stage %d: exits to userspace differ",
 			    kc_mode_names[mode], stage);
-		TEST_ASSERT(off->results[stage] == obs->results[stage],
-			    "mode %s, stage %d: result 0x%x, off: 0x%x",
-			    kc_mode_names[mode], stage, obs->results[stage],
-			    off->results[stage]);
+		if (stage < NR_STAGES)
+			TEST_ASSERT(off->results[stage] == obs->results[stage],
+				    "mode %s, stage %d: result 0x%x, off: 0x%x",
+				    kc_mode_names[mode], stage,
+				    obs->results[stage], off->results[stage]);
 	}
 	TEST_ASSERT(!memcmp(&off->regs, &obs->regs, sizeof(off->regs)),
 		    "mode %s: final registers differ", kc_mode_names[mode]);
@@ -345,7 +294,7 @@ static void check_string_off(const struct run_obs *off, int stage, int p,
 			     u8 seed, bool down)
 {
 	static const u32 len[4] = { 1, 2, 4, 1 };
-	const struct stage_obs *st = &off->stage[stage];
+	const struct kvm_coalesced_mmio *ring;
 	int from[4], i, rsi, rdi;
 
 	/* Where each OUTS reads: RSI moves by each size, up or down. */
@@ -356,14 +305,14 @@ static void check_string_off(const struct run_obs *off, int stage, int p,
 	rsi = down ? -8 : 8;
 	rdi = down ? 7 : 9;
 	TEST_ASSERT_EQ(off->results[stage], ((rdi & 0xff) << 8) | (rsi & 0xff));
-	TEST_ASSERT_EQ(st->nr_ring, 4);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, stage, &ring), 4);
 	for (i = 0; i < 4; i++) {
 		u8 want[4];
 		u32 j;
 
 		for (j = 0; j < len[i]; j++)
 			want[j] = 0x80 + from[i] + j;
-		check_zone_entry(stage, i, &st->ring[i], len[i], want);
+		check_zone_entry(stage, i, &ring[i], len[i], want);
 	}
 	TEST_ASSERT_EQ(off->string_buf[p + 8], (u8)(seed + 1));
 }
@@ -390,50 +339,52 @@ static void check_off(const struct run_obs *off)
 		{ ST_FIG8_C, 0x55, 2 }, { ST_FIG8_D, 0x66, 2 },
 		{ ST_FIG8_E, 0x77, 2 }, { ST_FIG8_F, 0x88, 2 },
 	};
-	const struct stage_obs *st;
+	const struct kvm_coalesced_mmio *ring;
+	const struct user_exit *user;
 	u8 out[4];
-	int i, j;
+	int i, j, n;
 
 	for (i = 0; i < ARRAY_SIZE(fig8); i++) {
-		st = &off->stage[fig8[i].stage];
 		TEST_ASSERT_EQ(off->results[fig8[i].stage],
 			       fig8_model(fig8[i].seed, fig8[i].add, out));
-		TEST_ASSERT_EQ(st->nr_ring, 4);
+		TEST_ASSERT_EQ(kc_stage_ring(&off->run, fig8[i].stage, &ring), 4);
 		for (j = 0; j < 4; j++)
-			TEST_ASSERT(st->ring[j].phys_addr == KC_ZONE_PORT &&
-				    st->ring[j].len == 1 && st->ring[j].pio &&
-				    st->ring[j].data[0] == out[j],
+			TEST_ASSERT(ring[j].phys_addr == KC_ZONE_PORT &&
+				    ring[j].len == 1 && ring[j].pio &&
+				    ring[j].data[0] == out[j],
 				    "stage %d, ring entry %d: 0x%x, wanted 0x%x",
-				    fig8[i].stage, j, st->ring[j].data[0], out[j]);
+				    fig8[i].stage, j, ring[j].data[0], out[j]);
 	}
 	TEST_ASSERT_EQ(off->results[ST_SINGLE_A], 0x34);
 	/* The sum of i + 1 over the calls, and each i in the ring. */
 	TEST_ASSERT_EQ(off->results[ST_SINGLE_MANY],
 		       SINGULAR_USES * (SINGULAR_USES + 1) / 2);
-	st = &off->stage[ST_SINGLE_MANY];
-	TEST_ASSERT_EQ(st->nr_ring, SINGULAR_USES);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_SINGLE_MANY, &ring),
+		       SINGULAR_USES);
 	for (j = 0; j < SINGULAR_USES; j++)
-		TEST_ASSERT_EQ(st->ring[j].data[0], j);
+		TEST_ASSERT_EQ(ring[j].data[0], j);
 	TEST_ASSERT_EQ(off->results[ST_PIC], 0xa5);
-	TEST_ASSERT_EQ(off->stage[ST_USER].nr_user, 1);
-	TEST_ASSERT_EQ(off->stage[ST_USER].nr_ring, 2);
-	TEST_ASSERT_EQ(off->stage[ST_USER].ring[1].data[0], USER_IN_VALUE);
+	TEST_ASSERT_EQ(off->nr_user[ST_USER], 1);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_USER, &ring), 2);
+	TEST_ASSERT_EQ(ring[1].data[0], USER_IN_VALUE);
 	TEST_ASSERT_EQ(off->results[ST_USER], USER_IN_VALUE);
-	st = &off->stage[ST_USER_MIX];
-	TEST_ASSERT_EQ(st->nr_ring, 3);
-	TEST_ASSERT_EQ(st->ring[1].data[0], USER_IN_VALUE + 1);
-	TEST_ASSERT_EQ(st->ring[2].data[0], USER_IN_VALUE + 2);
-	TEST_ASSERT_EQ(st->nr_user, 3);
-	TEST_ASSERT(st->user[0].in && !st->user[1].in && st->user[2].in,
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_USER_MIX, &ring), 3);
+	TEST_ASSERT_EQ(ring[1].data[0], USER_IN_VALUE + 1);
+	TEST_ASSERT_EQ(ring[2].data[0], USER_IN_VALUE + 2);
+	user = off->user[ST_USER_MIX];
+	TEST_ASSERT_EQ(off->nr_user[ST_USER_MIX], 3);
+	TEST_ASSERT(user[0].in && !user[1].in && user[2].in,
 		    "off: userspace accesses IN, OUT, IN");
-	TEST_ASSERT_EQ(st->user[1].data, USER_IN_VALUE + 1);
+	TEST_ASSERT_EQ(user[1].data, USER_IN_VALUE + 1);
 	TEST_ASSERT_EQ(off->results[ST_USER_MIX], USER_IN_VALUE + 2);
 	TEST_ASSERT_EQ(off->results[ST_JUMP_A], 0x10);
 	TEST_ASSERT_EQ(off->results[ST_JUMP_B], 0x14);
 	TEST_ASSERT_EQ(off->results[ST_JUMP_C], 0x50);
-	TEST_ASSERT_EQ(off->stage[ST_JUMP_A].nr_ring, 3);
-	TEST_ASSERT_EQ(off->stage[ST_JUMP_B].ring[1].data[0], 0x14);
-	TEST_ASSERT_EQ(off->stage[ST_JUMP_C].nr_ring, 2);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_JUMP_A, NULL), 3);
+	n = kc_stage_ring(&off->run, ST_JUMP_B, &ring);
+	TEST_ASSERT(n > 1 && ring[1].data[0] == 0x14,
+		    "off, JUMP_B: %d ring entries, the second not 0x14", n);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_JUMP_C, NULL), 2);
 
 	check_string_off(off, ST_STRING_UP, STRING_UP, STRING_SEED_UP, false);
 	check_string_off(off, ST_STRING_DOWN, STRING_DOWN, STRING_SEED_DOWN,
@@ -446,24 +397,17 @@ static void check_off(const struct run_obs *off)
 	TEST_ASSERT_EQ(off->fault_cr2, STRING_BAD_GVA);
 	TEST_ASSERT_EQ(off->fault_rip, (u64)kc_string_fault_ins);
 	TEST_ASSERT_EQ(off->fault_err, PF_ERR_WRITE);
-	st = &off->stage[ST_STRING_FAULT];
-	TEST_ASSERT_EQ(st->nr_ring, 2);
-	TEST_ASSERT_EQ(st->nr_user, 1);
-	TEST_ASSERT(st->user[0].in && st->user[0].port == KC_USER_PORT2 &&
-		    st->user[0].rip == (u64)kc_string_fault_ins,
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_STRING_FAULT, NULL), 2);
+	user = off->user[ST_STRING_FAULT];
+	TEST_ASSERT_EQ(off->nr_user[ST_STRING_FAULT], 1);
+	TEST_ASSERT(user[0].in && user[0].port == KC_USER_PORT2 &&
+		    user[0].rip == (u64)kc_string_fault_ins,
 		    "off: the INS's exit to userspace: port 0x%x, RIP 0x%lx",
-		    st->user[0].port, st->user[0].rip);
-}
-
-/* The counters' growth during @stage. */
-static struct kc_stats stage_delta(const struct run_obs *obs, int stage)
-{
-	return kc_stats_sub(&obs->stage[stage].stats,
-			    &obs->stage[stage - 1].stats);
+		    user[0].port, user[0].rip);
 }
 
 /* Counters of scan mode that show how each exit was served. */
-static void check_scan_counters(const struct run_obs *obs)
+static void check_scan_counters(const struct kc_run *run)
 {
 	static const int blocks[NR_STAGES] = {
 		[ST_FIG8_A] = 1, [ST_FIG8_B] = 1, [ST_FIG8_C] = 1,
@@ -475,56 +419,56 @@ static void check_scan_counters(const struct run_obs *obs)
 	int stage;
 
 	for (stage = ST_FIG8_A; stage < NR_STAGES; stage++)
-		TEST_ASSERT(stage_delta(obs, stage).blocks == blocks[stage],
+		TEST_ASSERT(kc_stage_delta(run, stage).blocks == blocks[stage],
 			    "scan, stage %d: %lu blocks, wanted %d", stage,
-			    stage_delta(obs, stage).blocks, blocks[stage]);
-	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_A).io_coalesced, 3);
+			    kc_stage_delta(run, stage).blocks, blocks[stage]);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_FIG8_A).io_coalesced, 3);
 	/*
 	 * The second run of Figure 8 came from the table; the ucall's OUT,
 	 * seen to go to userspace before, was left to KVM at once.
 	 */
-	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_B).scans, 0);
-	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_B).table_hits, 1);
-	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_B).user_io_known, 1);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_FIG8_B).scans, 0);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_FIG8_B).table_hits, 1);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_FIG8_B).user_io_known, 1);
 	/*
 	 * The singular access is then left to KVM by its RIP, without a
 	 * lookup (singular.c), SINGULAR_USES - 1 times in a row; then the
 	 * table finds it singular again.
 	 */
-	d = stage_delta(obs, ST_SINGLE_B);
+	d = kc_stage_delta(run, ST_SINGLE_B);
 	TEST_ASSERT(d.scans == 0 && d.table_hits == 0 && d.io == 0 &&
 		    d.singular_known == 1,
 		    "scan, second singular access: scans %lu, table hits %lu, io %lu, singular_known %lu",
 		    d.scans, d.table_hits, d.io, d.singular_known);
-	d = stage_delta(obs, ST_SINGLE_MANY);
+	d = kc_stage_delta(run, ST_SINGLE_MANY);
 	TEST_ASSERT(d.scans == 0 && d.table_hits == 1 && d.io == 1 &&
 		    d.singular_known == SINGULAR_USES - 1,
 		    "scan, %d singular accesses: scans %lu, table hits %lu, io %lu, singular_known %lu",
 		    SINGULAR_USES, d.scans, d.table_hits, d.io,
 		    d.singular_known);
-	TEST_ASSERT_EQ(stage_delta(obs, ST_FIG8_C).hash_mismatches, 1);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_FIG8_C).hash_mismatches, 1);
 	/*
 	 * The userspace read in the block: one exit to userspace for it,
 	 * after which the block went on to its second OUT.
 	 */
-	TEST_ASSERT_EQ(stage_delta(obs, ST_USER).user_pio, 1);
-	TEST_ASSERT_EQ(stage_delta(obs, ST_USER).resumed, 1);
-	TEST_ASSERT_EQ(stage_delta(obs, ST_USER).io_coalesced, 1);
-	TEST_ASSERT_EQ(stage_delta(obs, ST_USER).stop_user_io, 0);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_USER).user_pio, 1);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_USER).resumed, 1);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_USER).io_coalesced, 1);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_USER).stop_user_io, 0);
 	/*
 	 * Three: the IN resumes into ADD, OUT and the OUT to userspace,
 	 * which resumes straight into the IN, which resumes into the OUT.
 	 */
-	TEST_ASSERT_EQ(stage_delta(obs, ST_USER_MIX).user_pio, 3);
-	TEST_ASSERT_EQ(stage_delta(obs, ST_USER_MIX).resumed, 3);
-	TEST_ASSERT_EQ(stage_delta(obs, ST_USER_MIX).io_coalesced, 2);
-	TEST_ASSERT_EQ(stage_delta(obs, ST_USER_MIX).insns, 4);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_USER_MIX).user_pio, 3);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_USER_MIX).resumed, 3);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_USER_MIX).io_coalesced, 2);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_USER_MIX).insns, 4);
 	/*
 	 * The strings: one OUTSB exit runs the nine instructions and six
 	 * accesses, scanned first, then from the table.
 	 */
 	for (stage = ST_STRING_UP; stage <= ST_STRING_DOWN; stage++) {
-		d = stage_delta(obs, stage);
+		d = kc_stage_delta(run, stage);
 		TEST_ASSERT(d.string_pio_exits == 1 && d.pio_exits == 1 &&
 			    d.handled == 1 && d.insns == 9 && d.io == 6 &&
 			    d.io_coalesced == 5 && d.stop_fault == 0 &&
@@ -533,9 +477,9 @@ static void check_scan_counters(const struct run_obs *obs)
 			    stage, d.string_pio_exits, d.pio_exits, d.handled,
 			    d.insns, d.io, d.io_coalesced);
 	}
-	TEST_ASSERT_EQ(stage_delta(obs, ST_STRING_UP).scans, 1);
-	TEST_ASSERT_EQ(stage_delta(obs, ST_STRING_DOWN).scans, 0);
-	TEST_ASSERT_EQ(stage_delta(obs, ST_STRING_DOWN).table_hits, 1);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_STRING_UP).scans, 1);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_STRING_DOWN).scans, 0);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_STRING_DOWN).table_hits, 1);
 	/*
 	 * The fault: the block runs its OUT and stops before the INS, for
 	 * the fault, before it tries the port (which would stop it for
@@ -544,7 +488,7 @@ static void check_scan_counters(const struct run_obs *obs)
 	 * the frame, so the last OUT's exit is KVM's too.  Declined: the
 	 * INS, the last OUT and the ucall.
 	 */
-	d = stage_delta(obs, ST_STRING_FAULT);
+	d = kc_stage_delta(run, ST_STRING_FAULT);
 	TEST_ASSERT(d.stop_fault == 1 && d.stop_user_io == 0 &&
 		    d.user_pio == 0 && d.string_pio_exits == 1 &&
 		    d.declined == 3 && d.insns == 1 && d.io == 1 &&
@@ -554,38 +498,33 @@ static void check_scan_counters(const struct run_obs *obs)
 		    d.declined, d.insns, d.io);
 }
 
+static void test_mode(int mode, void *arg)
+{
+	struct run_obs *obs = arg;
+
+	run_mode(mode, &obs[mode]);
+	kc_print_stats(kc_mode_names[mode], &obs[mode].run.stats[ST_USER]);
+	kc_check_exits(&obs[mode].run, expected_exits[mode], NR_STAGES);
+	if (mode == KC_MODE_OFF)
+		check_off(&obs[mode]);
+	else
+		check_same(mode, &obs[KC_MODE_OFF], &obs[mode]);
+	if (mode == KC_MODE_SCAN)
+		check_scan_counters(&obs[mode].run);
+}
+
 int main(int argc, char *argv[])
 {
 	struct run_obs *obs;
-	char saved[32];
-	int mode;
 
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_COALESCED_PIO));
-
 	kc_module_ensure_loaded();
-	kc_param_read("mode", saved, sizeof(saved));
-
 	obs = calloc(KC_NR_MODES, sizeof(*obs));
 	TEST_ASSERT(obs, "calloc");
 
 	ksft_print_header();
 	ksft_set_plan(KC_NR_MODES);
-
-	for (mode = 0; mode < KC_NR_MODES; mode++) {
-		run_mode(mode, &obs[mode]);
-		kc_print_stats(kc_mode_names[mode], &obs[mode].stage[ST_USER].stats);
-		check_exits(mode, &obs[mode]);
-		if (mode == KC_MODE_OFF)
-			check_off(&obs[mode]);
-		else
-			check_same(mode, &obs[KC_MODE_OFF], &obs[mode]);
-		if (mode == KC_MODE_SCAN)
-			check_scan_counters(&obs[mode]);
-		ksft_test_result_pass("mode=%s: flow chart exits, state as off\n",
-				      kc_mode_names[mode]);
-	}
-
-	TEST_ASSERT_EQ(kc_param_write("mode", saved), 0);
+	kc_each_mode(test_mode, obs, "flow chart exits, state as off");
 	free(obs);
 	ksft_finished();
 }
