@@ -90,11 +90,10 @@ struct devices {
 };
 
 struct run_obs {
-	int exits[NR_STAGES];
+	struct kc_run run;
 	struct devices dev[NR_STAGES];
 	u32 pit_counts[NR_STAGES];
 	u64 irq_rip;
-	u64 stop_event;
 };
 
 static void read_devices(struct kvm_vm *vm, struct devices *dev)
@@ -119,60 +118,41 @@ static void read_devices(struct kvm_vm *vm, struct devices *dev)
 static void run_mode(int mode, struct run_obs *obs)
 {
 	struct kvm_pit_config pit = { .flags = 0 };
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
-	u64 io_exits = 0, now;
-	struct ucall uc;
-	int stage;
+	struct kc_run *run = &obs->run;
 
-	memset(obs, 0, sizeof(*obs));
-	TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[mode]), 0);
-
-	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	vm_ioctl(vm, KVM_CREATE_PIT2, &pit);
-	vm_install_exception_handler(vm, IRQ3_VECTOR, guest_irq3);
-	kvm_vm_register_coalesced_io(vm, KC_ZONE_PORT, 1, true);
-
-	for (stage = ST_START; stage < NR_STAGES; stage++) {
-		vcpu_run(vcpu);
-		if (get_ucall(vcpu, &uc) == UCALL_ABORT)
-			REPORT_GUEST_ASSERT(uc);
-		TEST_ASSERT(uc.cmd == UCALL_SYNC && uc.args[1] == stage,
-			    "mode %s: exit %s at stage %d", kc_mode_names[mode],
-			    exit_reason_str(vcpu->run->exit_reason), stage);
-		now = kc_vcpu_stat(vcpu, "io_exits");
-		obs->exits[stage] = now - io_exits - 1;
-		io_exits = now;
-		read_devices(vm, &obs->dev[stage]);
-		/* Room for the 20 instructions of the 8259 sequence. */
-		if (stage == ST_START)
-			TEST_ASSERT_EQ(kc_vm_debugfs_write(vm, "extent", "32"), 0);
-		if (stage == ST_PIC_B) {
+	kc_run_create(run, guest_code);
+	vm_ioctl(run->vm, KVM_CREATE_PIT2, &pit);
+	vm_install_exception_handler(run->vm, IRQ3_VECTOR, guest_irq3);
+	kc_run_zone(run, KC_ZONE_PORT, 1, true);
+	kc_run_start(run, mode);
+	read_devices(run->vm, &obs->dev[ST_START]);
+	/* Room for the 20 instructions of the 8259 sequence. */
+	TEST_ASSERT_EQ(kc_vm_debugfs_write(run->vm, "extent", "32"), 0);
+	while (run->stage < NR_STAGES - 1) {
+		kc_run_stage(run);
+		read_devices(run->vm, &obs->dev[run->stage]);
+		if (run->stage == ST_PIC_B) {
 			/* An edge on IRQ3, latched in IRR while masked. */
-			kvm_irq_line(vm, 3, 1);
-			kvm_irq_line(vm, 3, 0);
+			kvm_irq_line(run->vm, 3, 1);
+			kvm_irq_line(run->vm, 3, 0);
 		}
 	}
-	obs->stop_event = kc_stats(vm).stop_event;
-	vcpu_run(vcpu);
-	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_DONE);
-	sync_global_from_guest(vm, pit_counts);
+	kc_run_done(run);
+	sync_global_from_guest(run->vm, pit_counts);
 	memcpy(obs->pit_counts, pit_counts, sizeof(pit_counts));
-	sync_global_from_guest(vm, irq_rip);
+	sync_global_from_guest(run->vm, irq_rip);
 	obs->irq_rip = irq_rip;
-	kvm_vm_free(vm);
+	kvm_vm_free(run->vm);
 }
 
 static void check_mode(int mode, const struct run_obs *off,
 		       const struct run_obs *obs)
 {
+	u64 stop_event;
 	int stage;
 
+	kc_check_exits(&obs->run, expected_exits[mode], NR_STAGES);
 	for (stage = ST_PIC_A; stage < NR_STAGES; stage++) {
-		TEST_ASSERT(obs->exits[stage] == expected_exits[mode][stage],
-			    "mode %s, stage %d: %d exits, wanted %d",
-			    kc_mode_names[mode], stage, obs->exits[stage],
-			    expected_exits[mode][stage]);
 		TEST_ASSERT(!memcmp(obs->dev[stage].pic, off->dev[stage].pic,
 				    sizeof(obs->dev[stage].pic)),
 			    "mode %s, stage %d: 8259 state differs from off",
@@ -186,10 +166,12 @@ static void check_mode(int mode, const struct run_obs *off,
 	TEST_ASSERT(obs->irq_rip == (u64)kc_unmask_next,
 		    "mode %s: IRQ3 taken at RIP 0x%lx, wanted 0x%lx",
 		    kc_mode_names[mode], obs->irq_rip, (u64)kc_unmask_next);
+	stop_event = obs->run.stats[NR_STAGES - 1].stop_event -
+		     obs->run.stats[ST_START].stop_event;
 	if (mode == KC_MODE_SCAN || mode == KC_MODE_ADDR)
-		TEST_ASSERT(obs->stop_event == 1,
+		TEST_ASSERT(stop_event == 1,
 			    "mode %s: %lu blocks stopped for an event, wanted 1",
-			    kc_mode_names[mode], obs->stop_event);
+			    kc_mode_names[mode], stop_event);
 
 	/* The count read back is the running counter: only its range is known. */
 	for (stage = ST_PIT_A; stage <= ST_PIT_B; stage++)
@@ -215,31 +197,28 @@ static void check_off(const struct run_obs *off)
 	TEST_ASSERT_EQ(pit->pit.channels[0].count, 0x2e9c);
 }
 
+static void test_mode(int mode, void *arg)
+{
+	struct run_obs *obs = arg;
+
+	run_mode(mode, &obs[mode]);
+	if (mode == KC_MODE_OFF)
+		check_off(&obs[KC_MODE_OFF]);
+	check_mode(mode, &obs[KC_MODE_OFF], &obs[mode]);
+}
+
 int main(int argc, char *argv[])
 {
 	struct run_obs *obs;
-	char saved[32];
-	int mode;
 
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_PIT2));
-
 	kc_module_ensure_loaded();
-	kc_param_read("mode", saved, sizeof(saved));
-
 	obs = calloc(KC_NR_MODES, sizeof(*obs));
 	TEST_ASSERT(obs, "calloc");
 
 	ksft_print_header();
 	ksft_set_plan(KC_NR_MODES);
-	for (mode = 0; mode < KC_NR_MODES; mode++) {
-		run_mode(mode, &obs[mode]);
-		if (mode == KC_MODE_OFF)
-			check_off(&obs[KC_MODE_OFF]);
-		check_mode(mode, &obs[KC_MODE_OFF], &obs[mode]);
-		ksft_test_result_pass("mode=%s: 8259, 8254 and IRQ3 as with off\n",
-				      kc_mode_names[mode]);
-	}
-	TEST_ASSERT_EQ(kc_param_write("mode", saved), 0);
+	kc_each_mode(test_mode, obs, "8259, 8254 and IRQ3 as with off");
 	free(obs);
 	ksft_finished();
 }
