@@ -89,12 +89,8 @@ struct user_access {
 	struct kvm_regs regs;
 };
 
-#define MAX_RING	64
-
 struct run_obs {
-	int exits[NR_STAGES];
-	struct kvm_coalesced_mmio ring[NR_STAGES][MAX_RING];
-	int ring_len[NR_STAGES];
+	struct kc_run run;
 	struct kvm_ioapic_state ioapic;
 	u32 ram[2];
 	bool dirty;
@@ -107,7 +103,6 @@ struct run_obs {
 	struct user_access user[USER_ACCESSES * NR_CALLS];
 	int nr_user;
 	u64 user_ret[NR_CALLS][KC_USER_LOADS];
-	struct kc_stats stats[NR_STAGES];
 };
 
 /* TPR values written; the read-back of each is compared with off. */
@@ -165,13 +160,15 @@ static void guest_code(void)
 }
 
 /* Host side. */
-static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu)
+static void create_vm(struct kc_run *run)
 {
-	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_code);
+	struct kvm_vm *vm;
 	u32 *data;
 
+	kc_run_create(run, guest_code);
+	vm = run->vm;
 	vm_install_exception_handler(vm, PF_VECTOR, guest_page_fault);
-	kvm_vm_register_coalesced_io(vm, ZONE_GPA, PAGE_SIZE, false);
+	kc_run_zone(run, ZONE_GPA, PAGE_SIZE, false);
 	virt_map(vm, ZONE_GPA, ZONE_GPA, 1);
 	virt_map(vm, USER_GPA, USER_GPA, 1);
 	virt_map(vm, KC_IOAPIC_BASE, KC_IOAPIC_BASE, 1);
@@ -184,7 +181,6 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu)
 	*vm_get_page_table_entry(vm, RO_GVA) &= ~PTE_WRITABLE_MASK;
 	data = addr_gpa2hva(vm, DATA_GPA);
 	data[1] = DATA_LOADED;
-	return vm;
 }
 
 /* Whether the data page was written since the last call. */
@@ -196,14 +192,9 @@ static bool data_page_dirty(struct kvm_vm *vm)
 	return bitmap & 1;
 }
 
-static void read_stage(struct kvm_vm *vm, struct kvm_vcpu *vcpu, int stage,
-		       struct run_obs *obs)
+/* What the test reads of the VM at the end of @stage. */
+static void read_stage(struct kvm_vm *vm, int stage, struct run_obs *obs)
 {
-	obs->stats[stage] = kc_stats(vm);
-	if (stage != ST_START)
-		obs->exits[stage] = obs->stats[stage].mmio_exits -
-				    obs->stats[stage - 1].mmio_exits;
-	obs->ring_len[stage] = kc_ring_take(vcpu, obs->ring[stage], MAX_RING);
 	if (stage == ST_START)
 		data_page_dirty(vm);	/* clears the log */
 	if (stage == ST_ZONE) {
@@ -233,66 +224,54 @@ static u64 user_read_data(u64 gpa, unsigned int len)
 	return data;
 }
 
-/* Run @vcpu to its next ucall, answering its userspace MMIO on the way. */
-static void run_to_ucall(struct kvm_vcpu *vcpu, struct run_obs *obs)
+/* Answer an access to userspace MMIO, and note it with the registers. */
+static void user_exit(struct kc_run *run)
 {
-	struct kvm_run *run = vcpu->run;
+	struct run_obs *obs = container_of(run, struct run_obs, run);
+	struct kvm_run *r = run->vcpu->run;
 	struct user_access *a;
 
-	for (;;) {
-		vcpu_run(vcpu);
-		if (run->exit_reason != KVM_EXIT_MMIO)
-			return;
-		TEST_ASSERT(run->mmio.phys_addr - USER_GPA < PAGE_SIZE &&
-			    obs->nr_user < ARRAY_SIZE(obs->user),
-			    "MMIO exit %d at 0x%llx", obs->nr_user,
-			    run->mmio.phys_addr);
-		a = &obs->user[obs->nr_user++];
-		a->gpa = run->mmio.phys_addr;
-		a->len = run->mmio.len;
-		a->write = run->mmio.is_write;
-		vcpu_regs_get(vcpu, &a->regs);
-		if (a->write) {
-			memcpy(&a->data, run->mmio.data, a->len);
-		} else {
-			a->data = user_read_data(a->gpa, a->len);
-			memcpy(run->mmio.data, &a->data, a->len);
-		}
+	TEST_ASSERT(r->exit_reason == KVM_EXIT_MMIO &&
+		    r->mmio.phys_addr - USER_GPA < PAGE_SIZE &&
+		    obs->nr_user < ARRAY_SIZE(obs->user),
+		    "exit %s %d at 0x%llx", exit_reason_str(r->exit_reason),
+		    obs->nr_user, r->mmio.phys_addr);
+	a = &obs->user[obs->nr_user++];
+	a->gpa = r->mmio.phys_addr;
+	a->len = r->mmio.len;
+	a->write = r->mmio.is_write;
+	vcpu_regs_get(run->vcpu, &a->regs);
+	if (a->write) {
+		memcpy(&a->data, r->mmio.data, a->len);
+	} else {
+		a->data = user_read_data(a->gpa, a->len);
+		memcpy(r->mmio.data, &a->data, a->len);
 	}
 }
 
 static void run_mode(int mode, struct run_obs *obs)
 {
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
-	struct ucall uc;
-	int stage;
+	struct kc_run *run = &obs->run;
 
-	memset(obs, 0, sizeof(*obs));
-	TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[mode]), 0);
-	vm = create_vm(&vcpu);
-
-	for (stage = ST_START; stage < NR_STAGES; stage++) {
-		run_to_ucall(vcpu, obs);
-		if (get_ucall(vcpu, &uc) == UCALL_ABORT)
-			REPORT_GUEST_ASSERT(uc);
-		TEST_ASSERT(uc.cmd == UCALL_SYNC && uc.args[1] == stage,
-			    "mode %s: exit %s at stage %d", kc_mode_names[mode],
-			    exit_reason_str(vcpu->run->exit_reason), stage);
-		read_stage(vm, vcpu, stage, obs);
+	create_vm(run);
+	run->user_exit = user_exit;
+	kc_run_start(run, mode);
+	read_stage(run->vm, ST_START, obs);
+	while (run->stage < NR_STAGES - 1) {
+		kc_run_stage(run);
+		read_stage(run->vm, run->stage, obs);
 	}
-	vcpu_run(vcpu);
-	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_DONE);
+	kc_run_done(run);
 
-	sync_global_from_guest(vm, zone_ret);
-	sync_global_from_guest(vm, ioapic_ret);
-	sync_global_from_guest(vm, smc_ret);
-	sync_global_from_guest(vm, tpr_ret);
-	sync_global_from_guest(vm, fault_cr2);
-	sync_global_from_guest(vm, fault_rip);
-	sync_global_from_guest(vm, fault_err);
-	sync_global_from_guest(vm, nr_faults);
-	sync_global_from_guest(vm, user_ret);
+	sync_global_from_guest(run->vm, zone_ret);
+	sync_global_from_guest(run->vm, ioapic_ret);
+	sync_global_from_guest(run->vm, smc_ret);
+	sync_global_from_guest(run->vm, tpr_ret);
+	sync_global_from_guest(run->vm, fault_cr2);
+	sync_global_from_guest(run->vm, fault_rip);
+	sync_global_from_guest(run->vm, fault_err);
+	sync_global_from_guest(run->vm, nr_faults);
+	sync_global_from_guest(run->vm, user_ret);
 	memcpy(obs->zone_ret, zone_ret, sizeof(zone_ret));
 	memcpy(obs->ioapic_ret, ioapic_ret, sizeof(ioapic_ret));
 	memcpy(obs->smc_ret, smc_ret, sizeof(smc_ret));
@@ -302,56 +281,39 @@ static void run_mode(int mode, struct run_obs *obs)
 	memcpy(obs->fault_err, fault_err, sizeof(fault_err));
 	obs->nr_faults = nr_faults;
 	memcpy(obs->user_ret, user_ret, sizeof(user_ret));
-	kvm_vm_free(vm);
-}
-
-static void check_rings(int mode, const struct run_obs *off,
-			const struct run_obs *obs)
-{
-	int stage;
-
-	for (stage = ST_START; stage < NR_STAGES; stage++) {
-		TEST_ASSERT(obs->ring_len[stage] == off->ring_len[stage] &&
-			    !memcmp(obs->ring[stage], off->ring[stage],
-				    obs->ring_len[stage] * sizeof(obs->ring[0][0])),
-			    "mode %s, stage %d: zone ring differs from off (%d entries, off %d)",
-			    kc_mode_names[mode], stage, obs->ring_len[stage],
-			    off->ring_len[stage]);
-	}
+	kvm_vm_free(run->vm);
 }
 
 /* In scan and addr modes the module must have run what it should. */
-static void check_blocks_ran(int mode, const struct run_obs *obs)
+static void check_blocks_ran(int mode, const struct kc_run *run)
 {
-	const struct kc_stats *s = obs->stats;
+	const char *name = kc_mode_names[mode];
+	struct kc_stats zone, fault, smc, tpr, user;
 
 	if (mode != KC_MODE_SCAN && mode != KC_MODE_ADDR)
 		return;
+	zone = kc_stage_delta(run, ST_ZONE);
+	fault = kc_stage_delta(run, ST_FAULT);
+	smc = kc_stage_delta(run, ST_SMC);
+	tpr = kc_stage_delta(run, ST_TPR);
+	user = kc_stage_delta(run, ST_USER);
 	/* ZONE: 11 instructions from the exiting one, 4 MMIO, per call. */
-	TEST_ASSERT(s[ST_ZONE].insns - s[ST_START].insns == 11 * NR_CALLS &&
-		    s[ST_ZONE].io - s[ST_START].io == 4 * NR_CALLS,
-		    "mode %s: ZONE ran %lu instructions, %lu accesses",
-		    kc_mode_names[mode], s[ST_ZONE].insns - s[ST_START].insns,
-		    s[ST_ZONE].io - s[ST_START].io);
-	TEST_ASSERT(s[ST_FAULT].stop_fault - s[ST_IOAPIC].stop_fault == NR_CALLS,
-		    "mode %s: %lu blocks stopped at the unmapped store",
-		    kc_mode_names[mode],
-		    s[ST_FAULT].stop_fault - s[ST_IOAPIC].stop_fault);
-	TEST_ASSERT(s[ST_SMC].stop_code_write - s[ST_FAULT].stop_code_write >= 1,
-		    "mode %s: no block stopped after writing its code",
-		    kc_mode_names[mode]);
-	TEST_ASSERT(s[ST_TPR].stop_tpr - s[ST_SMC].stop_tpr == NR_CALLS,
-		    "mode %s: %lu blocks stopped after a TPR write",
-		    kc_mode_names[mode], s[ST_TPR].stop_tpr - s[ST_SMC].stop_tpr);
+	TEST_ASSERT(zone.insns == 11 * NR_CALLS && zone.io == 4 * NR_CALLS,
+		    "mode %s: ZONE ran %lu instructions, %lu accesses", name,
+		    zone.insns, zone.io);
+	TEST_ASSERT(fault.stop_fault == NR_CALLS,
+		    "mode %s: %lu blocks stopped at the unmapped store", name,
+		    fault.stop_fault);
+	TEST_ASSERT(smc.stop_code_write >= 1,
+		    "mode %s: no block stopped after writing its code", name);
+	TEST_ASSERT(tpr.stop_tpr == NR_CALLS,
+		    "mode %s: %lu blocks stopped after a TPR write", name,
+		    tpr.stop_tpr);
 	/* USER: every userspace access by a block, which went on after it. */
-	TEST_ASSERT(s[ST_USER].user_mmio - s[ST_TPR].user_mmio ==
-		    USER_ACCESSES * NR_CALLS &&
-		    s[ST_USER].resumed - s[ST_TPR].resumed ==
-		    USER_ACCESSES * NR_CALLS,
+	TEST_ASSERT(user.user_mmio == USER_ACCESSES * NR_CALLS &&
+		    user.resumed == USER_ACCESSES * NR_CALLS,
 		    "mode %s: %lu exits to userspace for MMIO, %lu resumed",
-		    kc_mode_names[mode],
-		    s[ST_USER].user_mmio - s[ST_TPR].user_mmio,
-		    s[ST_USER].resumed - s[ST_TPR].resumed);
+		    name, user.user_mmio, user.resumed);
 }
 
 /* Userspace saw what it saw with off, with the same registers. */
@@ -383,13 +345,16 @@ static void check_mode(int mode, const struct run_obs *off,
 		       const struct run_obs *obs)
 {
 	const char *name = kc_mode_names[mode];
+	u64 exits;
 	int stage, i;
 
-	for (stage = ST_ZONE; stage < NR_STAGES; stage++)
-		TEST_ASSERT(obs->exits[stage] == expected_exits[mode][stage],
-			    "mode %s, stage %d: %d MMIO exits, wanted %d", name,
-			    stage, obs->exits[stage], expected_exits[mode][stage]);
-	check_rings(mode, off, obs);
+	for (stage = ST_ZONE; stage < NR_STAGES; stage++) {
+		exits = kc_stage_delta(&obs->run, stage).mmio_exits;
+		TEST_ASSERT(exits == expected_exits[mode][stage],
+			    "mode %s, stage %d: %lu MMIO exits, wanted %d", name,
+			    stage, exits, expected_exits[mode][stage]);
+	}
+	kc_check_same_ring(&off->run, &obs->run);
 	TEST_ASSERT(!memcmp(&obs->ioapic, &off->ioapic, sizeof(obs->ioapic)),
 		    "mode %s: IOAPIC state differs from off", name);
 	TEST_ASSERT(!memcmp(obs->ram, off->ram, sizeof(obs->ram)) && obs->dirty,
@@ -410,7 +375,7 @@ static void check_mode(int mode, const struct run_obs *off,
 			    name, i, obs->fault_cr2[i], obs->fault_rip[i],
 			    obs->fault_err[i]);
 	check_user(mode, off, obs);
-	check_blocks_ran(mode, obs);
+	check_blocks_ran(mode, &obs->run);
 }
 
 /* What stock KVM and the guest's CPU must have made of the routines. */
@@ -419,9 +384,9 @@ static void check_off(const struct run_obs *off)
 	const struct kvm_ioapic_state *io = &off->ioapic;
 	int i;
 
-	TEST_ASSERT_EQ(off->ring_len[ST_ZONE], 4 * NR_CALLS);
-	TEST_ASSERT_EQ(off->ring_len[ST_FAULT], 2 * NR_CALLS);
-	TEST_ASSERT_EQ(off->ring_len[ST_SMC], 2 * NR_CALLS);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_ZONE, NULL), 4 * NR_CALLS);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_FAULT, NULL), 2 * NR_CALLS);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_SMC, NULL), 2 * NR_CALLS);
 	TEST_ASSERT_EQ(off->ram[0], 0x1000 + NR_CALLS - 1 + 3);
 	TEST_ASSERT_EQ(off->ram[1], DATA_LOADED);
 	TEST_ASSERT(off->dirty, "the guest's store did not dirty its page");
@@ -458,29 +423,27 @@ static void check_off(const struct run_obs *off)
 	}
 }
 
+static void test_mode(int mode, void *arg)
+{
+	struct run_obs *obs = arg;
+
+	run_mode(mode, &obs[mode]);
+	if (mode == KC_MODE_OFF)
+		check_off(&obs[KC_MODE_OFF]);
+	check_mode(mode, &obs[KC_MODE_OFF], &obs[mode]);
+}
+
 int main(int argc, char *argv[])
 {
 	struct run_obs *obs;
-	char saved[32];
-	int mode;
 
 	kc_module_ensure_loaded();
-	kc_param_read("mode", saved, sizeof(saved));
-
 	obs = calloc(KC_NR_MODES, sizeof(*obs));
 	TEST_ASSERT(obs, "calloc");
 
 	ksft_print_header();
 	ksft_set_plan(KC_NR_MODES);
-	for (mode = 0; mode < KC_NR_MODES; mode++) {
-		run_mode(mode, &obs[mode]);
-		if (mode == KC_MODE_OFF)
-			check_off(&obs[KC_MODE_OFF]);
-		check_mode(mode, &obs[KC_MODE_OFF], &obs[mode]);
-		ksft_test_result_pass("mode=%s: MMIO blocks and exits as with off\n",
-				      kc_mode_names[mode]);
-	}
-	TEST_ASSERT_EQ(kc_param_write("mode", saved), 0);
+	kc_each_mode(test_mode, obs, "MMIO blocks and exits as with off");
 	free(obs);
 	ksft_finished();
 }
