@@ -34,7 +34,6 @@
 
 #define NR_CALLS	2
 #define MAX_TRAPS	64
-#define MAX_RING	512
 #define RING_CALLS	100	/* 400 OUTs: the ring holds 169 */
 
 #define EFLAGS_RF	BIT(16)
@@ -112,88 +111,29 @@ static void guest_code(void)
 }
 
 struct run_obs {
-	int exits[NR_STAGES];
-	struct kc_stats stats[NR_STAGES];
-	struct kvm_coalesced_mmio ring[NR_STAGES][MAX_RING];
-	int ring_len[NR_STAGES];
+	struct kc_run run;
 	struct guest_obs guest;
 };
 
-/* Move the zone's ring to @stage's log. */
-static void take_ring(struct kvm_vcpu *vcpu, struct run_obs *obs, int stage)
-{
-	int *n = &obs->ring_len[stage];
-
-	*n += kc_ring_take(vcpu, obs->ring[stage] + *n, MAX_RING - *n);
-}
-
 /*
- * Run until the stage's ucall.  A full ring sends the zone's OUT to
- * userspace: log it after what the ring holds, as a VMM would.
+ * A full ring sends the zone's OUT to userspace, which the run logs
+ * after what the ring holds, as a VMM would.
  */
-static void run_stage(struct kvm_vcpu *vcpu, struct run_obs *obs, int stage)
-{
-	struct kvm_run *run = vcpu->run;
-	struct kvm_coalesced_mmio *e;
-
-	for (;;) {
-		vcpu_run(vcpu);
-		if (run->exit_reason != KVM_EXIT_IO ||
-		    run->io.port != KC_STOP_PORT)
-			return;
-		TEST_ASSERT(run->io.direction == KVM_EXIT_IO_OUT &&
-			    run->io.count == 1, "zone exit: %d %d",
-			    run->io.direction, run->io.count);
-		take_ring(vcpu, obs, stage);
-		TEST_ASSERT(obs->ring_len[stage] < MAX_RING, "zone log full");
-		e = &obs->ring[stage][obs->ring_len[stage]++];
-		memset(e, 0, sizeof(*e));
-		e->phys_addr = run->io.port;
-		e->len = run->io.size;
-		e->pio = 1;
-		memcpy(e->data, (u8 *)run + run->io.data_offset, run->io.size);
-	}
-}
-
 static void run_mode(int mode, struct run_obs *obs)
 {
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
-	u64 io_exits = 0, now;
-	struct ucall uc;
-	int stage;
+	struct kc_run *run = &obs->run;
 
-	memset(obs, 0, sizeof(*obs));
-	TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[mode]), 0);
-	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	vm_install_exception_handler(vm, DB_VECTOR, guest_debug);
-	vm_install_exception_handler(vm, GP_VECTOR, guest_gp);
-	kvm_vm_register_coalesced_io(vm, KC_STOP_PORT, 1, true);
-
-	for (stage = ST_START; stage < NR_STAGES; stage++) {
-		run_stage(vcpu, obs, stage);
-		if (get_ucall(vcpu, &uc) == UCALL_ABORT)
-			REPORT_GUEST_ASSERT(uc);
-		TEST_ASSERT(uc.cmd == UCALL_SYNC && uc.args[1] == stage,
-			    "mode %s: exit %s at stage %d", kc_mode_names[mode],
-			    exit_reason_str(vcpu->run->exit_reason), stage);
-		now = kc_vcpu_stat(vcpu, "io_exits");
-		obs->exits[stage] = now - io_exits - 1;
-		io_exits = now;
-		obs->stats[stage] = kc_stats(vm);
-		take_ring(vcpu, obs, stage);
-	}
-	vcpu_run(vcpu);
-	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_DONE);
-	sync_global_from_guest(vm, g);
+	kc_run_create(run, guest_code);
+	vm_install_exception_handler(run->vm, DB_VECTOR, guest_debug);
+	vm_install_exception_handler(run->vm, GP_VECTOR, guest_gp);
+	kc_run_zone(run, KC_STOP_PORT, 1, true);
+	kc_run_start(run, mode);
+	while (run->stage < NR_STAGES - 1)
+		kc_run_stage(run);
+	kc_run_done(run);
+	sync_global_from_guest(run->vm, g);
 	obs->guest = g;
-	kvm_vm_free(vm);
-}
-
-/* The counters' growth during @stage. */
-static struct kc_stats stage_delta(const struct run_obs *obs, int stage)
-{
-	return kc_stats_sub(&obs->stats[stage], &obs->stats[stage - 1]);
+	kvm_vm_free(run->vm);
 }
 
 /* Why the module did what it did, from its counters. */
@@ -204,11 +144,11 @@ static void check_counters(int mode, const struct run_obs *obs)
 
 	if (mode == KC_MODE_OFF)
 		return;
-	steps = stage_delta(obs, ST_STEPS);
-	dr7 = stage_delta(obs, ST_DR7);
-	nc = stage_delta(obs, ST_NONCANON);
-	lock = stage_delta(obs, ST_LOCK);
-	ring = stage_delta(obs, ST_RING);
+	steps = kc_stage_delta(&obs->run, ST_STEPS);
+	dr7 = kc_stage_delta(&obs->run, ST_DR7);
+	nc = kc_stage_delta(&obs->run, ST_NONCANON);
+	lock = kc_stage_delta(&obs->run, ST_LOCK);
+	ring = kc_stage_delta(&obs->run, ST_RING);
 	/*
 	 * TF and DR7: every exit is left to KVM.  Each stage's ucall, an
 	 * OUT to userspace, is declined too.
@@ -255,19 +195,9 @@ static void check_mode(int mode, const struct run_obs *off,
 {
 	const struct guest_obs *a = &off->guest, *b = &obs->guest;
 	const char *name = kc_mode_names[mode];
-	int stage;
 
-	for (stage = ST_STEPS; stage < NR_STAGES; stage++) {
-		TEST_ASSERT(expected_exits[stage] < 0 ||
-			    obs->exits[stage] == expected_exits[stage],
-			    "mode %s, stage %d: %d I/O exits, wanted %d", name,
-			    stage, obs->exits[stage], expected_exits[stage]);
-		TEST_ASSERT(obs->ring_len[stage] == off->ring_len[stage] &&
-			    !memcmp(obs->ring[stage], off->ring[stage],
-				    obs->ring_len[stage] * sizeof(obs->ring[0][0])),
-			    "mode %s, stage %d: zone ring differs from off", name,
-			    stage);
-	}
+	kc_check_exits(&obs->run, expected_exits, NR_STAGES);
+	kc_check_same_ring(&off->run, &obs->run);
 	TEST_ASSERT(b->nr_db == a->nr_db &&
 		    !memcmp(b->db_rip, a->db_rip, sizeof(a->db_rip)),
 		    "mode %s: %d #DB (off %d), or at other RIPs", name,
@@ -302,33 +232,31 @@ static void check_off(const struct run_obs *off)
 		TEST_ASSERT_EQ(g->ret[ST_DR7][i], 0x20 + i + 3);
 		TEST_ASSERT_EQ(g->ret[ST_LOCK][i], 0x40 + i + 1);
 	}
-	TEST_ASSERT_EQ(off->ring_len[ST_STEPS], 3 * NR_CALLS);
-	TEST_ASSERT_EQ(off->ring_len[ST_RING], 4 * RING_CALLS);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_STEPS, NULL), 3 * NR_CALLS);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_RING, NULL), 4 * RING_CALLS);
+}
+
+static void test_mode(int mode, void *arg)
+{
+	struct run_obs *obs = arg;
+
+	run_mode(mode, &obs[mode]);
+	if (mode == KC_MODE_OFF)
+		check_off(&obs[KC_MODE_OFF]);
+	check_mode(mode, &obs[KC_MODE_OFF], &obs[mode]);
 }
 
 int main(int argc, char *argv[])
 {
 	struct run_obs *obs;
-	char saved[32];
-	int mode;
 
 	kc_module_ensure_loaded();
-	kc_param_read("mode", saved, sizeof(saved));
-
 	obs = calloc(KC_NR_MODES, sizeof(*obs));
 	TEST_ASSERT(obs, "calloc");
 
 	ksft_print_header();
 	ksft_set_plan(KC_NR_MODES);
-	for (mode = 0; mode < KC_NR_MODES; mode++) {
-		run_mode(mode, &obs[mode]);
-		if (mode == KC_MODE_OFF)
-			check_off(&obs[KC_MODE_OFF]);
-		check_mode(mode, &obs[KC_MODE_OFF], &obs[mode]);
-		ksft_test_result_pass("mode=%s: TF, DR7, #GP and LOCK as with off\n",
-				      kc_mode_names[mode]);
-	}
-	TEST_ASSERT_EQ(kc_param_write("mode", saved), 0);
+	kc_each_mode(test_mode, obs, "TF, DR7, #GP and LOCK as with off");
 	free(obs);
 	ksft_finished();
 }
