@@ -46,7 +46,6 @@
 
 #define NR_CALLS	2
 #define MAX_FAULTS	32
-#define MAX_RING	64
 
 #define RFLAGS_FIXED	0x2ul
 #define RFLAGS_IOPL3	(3ul << 12)
@@ -213,10 +212,7 @@ static void guest_code(u32 *user_data, bool smap)
 
 /* Host side. */
 struct run_obs {
-	int exits[NR_STAGES];
-	struct kc_stats stats[NR_STAGES];
-	struct kvm_coalesced_mmio ring[NR_STAGES][MAX_RING];
-	int ring_len[NR_STAGES];
+	struct kc_run run;
 	u64 data_gva;		/* the user data page */
 	u32 user_data[6];
 	u32 kernel_word;
@@ -306,63 +302,36 @@ static bool vcpu_has_smap(void)
 	return kvm_cpu_has(X86_FEATURE_SMAP) && kvm_cpu_has(X86_FEATURE_SMEP);
 }
 
-static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, u64 *data)
+static void create_vm(struct kc_run *run, u64 *data)
 {
-	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_code);
-
-	vm_install_exception_handler(vm, GP_VECTOR, guest_gp);
-	vm_install_exception_handler(vm, PF_VECTOR, guest_pf);
-	kvm_vm_register_coalesced_io(vm, KC_CPL3_PORT, 1, true);
-	setup_gdt_idt(vm);
-	setup_tss(vm);
-	*data = setup_user_pages(vm);
-	vcpu_args_set(*vcpu, 2, *data, vcpu_has_smap());
-	return vm;
+	kc_run_create(run, guest_code);
+	vm_install_exception_handler(run->vm, GP_VECTOR, guest_gp);
+	vm_install_exception_handler(run->vm, PF_VECTOR, guest_pf);
+	kc_run_zone(run, KC_CPL3_PORT, 1, true);
+	setup_gdt_idt(run->vm);
+	setup_tss(run->vm);
+	*data = setup_user_pages(run->vm);
+	vcpu_args_set(run->vcpu, 2, *data, vcpu_has_smap());
 }
 
 static void run_mode(int mode, struct run_obs *obs)
 {
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
-	u64 io_exits = 0, now, data;
-	struct ucall uc;
-	int stage;
+	struct kc_run *run = &obs->run;
 
-	memset(obs, 0, sizeof(*obs));
-	TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[mode]), 0);
-	vm = create_vm(&vcpu, &data);
-	obs->data_gva = data;
-
-	for (stage = ST_START; stage < NR_STAGES; stage++) {
-		set_io_bitmap(vm, stage == ST_BITMAP);
-		vcpu_run(vcpu);
-		if (get_ucall(vcpu, &uc) == UCALL_ABORT)
-			REPORT_GUEST_ASSERT(uc);
-		TEST_ASSERT(uc.cmd == UCALL_SYNC && uc.args[1] == stage,
-			    "mode %s: exit %s at stage %s", kc_mode_names[mode],
-			    exit_reason_str(vcpu->run->exit_reason),
-			    stage_names[stage]);
-		now = kc_vcpu_stat(vcpu, "io_exits");
-		obs->exits[stage] = now - io_exits - 1;
-		io_exits = now;
-		obs->stats[stage] = kc_stats(vm);
-		obs->ring_len[stage] = kc_ring_take(vcpu, obs->ring[stage],
-						    MAX_RING);
+	create_vm(run, &obs->data_gva);
+	kc_run_start(run, mode);
+	while (run->stage < NR_STAGES - 1) {
+		set_io_bitmap(run->vm, run->stage + 1 == ST_BITMAP);
+		kc_run_stage(run);
 	}
-	vcpu_run(vcpu);
-	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_DONE);
-	sync_global_from_guest(vm, g);
+	kc_run_done(run);
+	sync_global_from_guest(run->vm, g);
 	obs->guest = g;
-	memcpy(obs->user_data, addr_gva2hva(vm, data), sizeof(obs->user_data));
-	sync_global_from_guest(vm, kc_kernel_word);
+	memcpy(obs->user_data, addr_gva2hva(run->vm, obs->data_gva),
+	       sizeof(obs->user_data));
+	sync_global_from_guest(run->vm, kc_kernel_word);
 	obs->kernel_word = kc_kernel_word;
-	kvm_vm_free(vm);
-}
-
-/* The counters' growth during @stage. */
-static struct kc_stats stage_delta(const struct run_obs *obs, int stage)
-{
-	return kc_stats_sub(&obs->stats[stage], &obs->stats[stage - 1]);
+	kvm_vm_free(run->vm);
 }
 
 /* Blocks that stop for a reason run from their second sighting in confirm. */
@@ -379,11 +348,11 @@ static void check_counters(int mode, const struct run_obs *obs, bool smap)
 
 	if (mode == KC_MODE_OFF)
 		return;
-	iopl3 = stage_delta(obs, ST_IOPL3);
-	nobitmap = stage_delta(obs, ST_NOBITMAP);
-	bitmap = stage_delta(obs, ST_BITMAP);
-	user_pf = stage_delta(obs, ST_USER_PF);
-	sm = stage_delta(obs, ST_SMAP);
+	iopl3 = kc_stage_delta(&obs->run, ST_IOPL3);
+	nobitmap = kc_stage_delta(&obs->run, ST_NOBITMAP);
+	bitmap = kc_stage_delta(&obs->run, ST_BITMAP);
+	user_pf = kc_stage_delta(&obs->run, ST_USER_PF);
+	sm = kc_stage_delta(&obs->run, ST_SMAP);
 
 	/* IOPL 3: every access ran in the module, nothing stopped a block. */
 	TEST_ASSERT(iopl3.io == 3 * NR_CALLS && !iopl3.stop_iopl &&
@@ -432,22 +401,13 @@ static void check_mode(int mode, const struct run_obs *off,
 {
 	const struct guest_obs *a = &off->guest, *b = &obs->guest;
 	const char *name = kc_mode_names[mode];
-	int stage;
+	int want[NR_STAGES];
 
-	for (stage = ST_IOPL3; stage < NR_STAGES; stage++) {
-		int want = expected_exits[mode][stage];
-
-		if (stage == ST_SMAP && !smap)
-			want = 0;
-		TEST_ASSERT(obs->exits[stage] == want,
-			    "mode %s, stage %s: %d I/O exits, wanted %d", name,
-			    stage_names[stage], obs->exits[stage], want);
-		TEST_ASSERT(obs->ring_len[stage] == off->ring_len[stage] &&
-			    !memcmp(obs->ring[stage], off->ring[stage],
-				    obs->ring_len[stage] * sizeof(obs->ring[0][0])),
-			    "mode %s, stage %s: zone ring differs from off", name,
-			    stage_names[stage]);
-	}
+	memcpy(want, expected_exits[mode], sizeof(want));
+	if (!smap)
+		want[ST_SMAP] = 0;
+	kc_check_exits(&obs->run, want, NR_STAGES);
+	kc_check_same_ring(&off->run, &obs->run);
 	TEST_ASSERT(b->nr_faults == a->nr_faults &&
 		    !memcmp(b->faults, a->faults, sizeof(a->faults)),
 		    "mode %s: %d faults (off %d), or other vectors, RIPs, error codes or CR2",
@@ -502,42 +462,40 @@ static void check_off(const struct run_obs *off, bool smap)
 		TEST_ASSERT_EQ(off->user_data[4 + i], smap ? 0x60 + i + 1 : 0);
 	}
 	TEST_ASSERT_EQ(off->kernel_word, 0);
-	TEST_ASSERT_EQ(off->ring_len[ST_IOPL3], 2 * NR_CALLS);
-	TEST_ASSERT_EQ(off->ring_len[ST_NOBITMAP], 0);
-	TEST_ASSERT_EQ(off->ring_len[ST_BITMAP], 2 * NR_CALLS);
-	TEST_ASSERT_EQ(off->ring_len[ST_USER_PF], 3 * NR_CALLS);
-	TEST_ASSERT_EQ(off->ring_len[ST_SMAP], smap ? 4 * NR_CALLS : 0);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_IOPL3, NULL), 2 * NR_CALLS);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_NOBITMAP, NULL), 0);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_BITMAP, NULL), 2 * NR_CALLS);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_USER_PF, NULL), 3 * NR_CALLS);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_SMAP, NULL), smap ? 4 * NR_CALLS : 0);
+}
+
+static void test_mode(int mode, void *arg)
+{
+	bool smap = vcpu_has_smap();
+	struct run_obs *obs = arg;
+
+	run_mode(mode, &obs[mode]);
+	if (mode == KC_MODE_OFF)
+		check_off(&obs[KC_MODE_OFF], smap);
+	check_mode(mode, &obs[KC_MODE_OFF], &obs[mode], smap);
 }
 
 int main(int argc, char *argv[])
 {
-	bool smap = vcpu_has_smap();
 	struct run_obs *obs;
-	char saved[32];
-	int mode;
 
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_COALESCED_PIO));
 	kc_module_ensure_loaded();
-	kc_param_read("mode", saved, sizeof(saved));
-
 	obs = calloc(KC_NR_MODES, sizeof(*obs));
 	TEST_ASSERT(obs, "calloc");
 
 	ksft_print_header();
 	ksft_set_plan(KC_NR_MODES + 1);
-	for (mode = 0; mode < KC_NR_MODES; mode++) {
-		run_mode(mode, &obs[mode]);
-		if (mode == KC_MODE_OFF)
-			check_off(&obs[KC_MODE_OFF], smap);
-		check_mode(mode, &obs[KC_MODE_OFF], &obs[mode], smap);
-		ksft_test_result_pass("mode=%s: CPL 3, IOPL, I/O bitmap, U/S as off\n",
-				      kc_mode_names[mode]);
-	}
-	if (smap)
+	kc_each_mode(test_mode, obs, "CPL 3, IOPL, I/O bitmap, U/S as off");
+	if (vcpu_has_smap())
 		ksft_test_result_pass("SMAP and SMEP stage ran in every mode\n");
 	else
 		ksft_test_result_skip("SMAP and SMEP: the vCPU has neither or one\n");
-	TEST_ASSERT_EQ(kc_param_write("mode", saved), 0);
 	free(obs);
 	ksft_finished();
 }
