@@ -84,7 +84,10 @@ static const int expected_blocks[KC_NR_MODES] = {
 
 /* Accesses of one call of the block. */
 #define BLOCK_IO	4
-/* The guest's I/O instructions: the calls, each round's ucall, 2 DONEs. */
+/*
+ * The guest's I/O instructions after the runner's GUEST_SYNC(0): the
+ * calls, each round's ucall, 2 DONEs.
+ */
 #define GUEST_IO	(NR_ROUNDS * (NR_CALLS * BLOCK_IO + 1) + 2)
 
 /* Guest side. */
@@ -121,6 +124,7 @@ static void guest_runner(void)
 	u64 round;
 	int i;
 
+	GUEST_SYNC(0);
 	for (round = 1; round <= NR_ROUNDS; round++) {
 		while (__atomic_load_n(&round_written, __ATOMIC_ACQUIRE) != round)
 			asm volatile("pause");
@@ -144,10 +148,10 @@ static void guest_code(u64 id)
 
 /* Host side. */
 struct run_obs {
-	u64 exits[NR_ROUNDS + 1];	/* KVM's, of the runner, per round */
+	struct kc_run run;		/* of the runner, a stage per round */
 	u32 imr_read[NR_ROUNDS + 1][NR_CALLS];
 	u8 imr[NR_ROUNDS + 1];		/* the 8259's, after each round */
-	struct kc_stats stats;
+	struct kc_stats stats;		/* from round 1 to the end */
 };
 
 static void *writer_thread(void *arg)
@@ -163,28 +167,6 @@ static void *writer_thread(void *arg)
 	return NULL;
 }
 
-/* The round's calls left exactly the variant's OUTs in the ring. */
-static void check_ring(int mode, struct kvm_vcpu *vcpu, u64 round)
-{
-	const struct variant *v = &variants[!(round & 1)];
-	struct kvm_coalesced_mmio e[NR_CALLS * 2 + 1];
-	int i, n;
-
-	n = kc_ring_take(vcpu, e, ARRAY_SIZE(e));
-	TEST_ASSERT(n == NR_CALLS * 2, "mode %s, round %lu: %d ring entries",
-		    kc_mode_names[mode], round, n);
-	for (i = 0; i < n; i++) {
-		u64 port = i & 1 ? KC_SMC_ZONE + 2 : v->port0;
-		u8 data = i & 1 ? v->data1 : v->data0;
-
-		TEST_ASSERT(e[i].pio && e[i].len == 1 &&
-			    e[i].phys_addr == port && e[i].data[0] == data,
-			    "mode %s, round %lu, entry %d: port 0x%llx data 0x%x, wanted port 0x%lx data 0x%x",
-			    kc_mode_names[mode], round, i, e[i].phys_addr,
-			    e[i].data[0], port, data);
-	}
-}
-
 static u8 read_imr(struct kvm_vm *vm)
 {
 	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
@@ -195,49 +177,59 @@ static u8 read_imr(struct kvm_vm *vm)
 
 static void run_mode(int mode, struct run_obs *obs)
 {
+	struct kc_run *run = &obs->run;
 	struct kvm_vcpu *vcpus[2];
-	u64 io_exits = 0, now, round;
+	struct kc_stats end;
 	pthread_t writer;
-	struct kvm_vm *vm;
-	struct ucall uc;
 
 	memset(obs, 0, sizeof(*obs));
-	TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[mode]), 0);
-
-	vm = vm_create_with_vcpus(2, guest_code, vcpus);
+	run->vm = vm_create_with_vcpus(2, guest_code, vcpus);
+	run->vcpu = vcpus[1];
 	vcpu_args_set(vcpus[0], 1, 0);
 	vcpu_args_set(vcpus[1], 1, 1);
-	kvm_vm_register_coalesced_io(vm, KC_SMC_ZONE, KC_SMC_ZONE_LEN, true);
-	code_page = (u8 *)vm_vaddr_alloc_page(vm);
-	sync_global_to_guest(vm, code_page);
+	kc_run_zone(run, KC_SMC_ZONE, KC_SMC_ZONE_LEN, true);
+	code_page = (u8 *)vm_vaddr_alloc_page(run->vm);
+	sync_global_to_guest(run->vm, code_page);
+	kc_run_start(run, mode);
 
 	pthread_create(&writer, NULL, writer_thread, vcpus[0]);
 	/* Writer and runner on different CPUs, where there are two. */
 	kc_pin_thread(writer, 0);
 	kc_pin_thread(pthread_self(), 1);
-	for (round = 1; round <= NR_ROUNDS; round++) {
-		vcpu_run(vcpus[1]);
-		if (get_ucall(vcpus[1], &uc) == UCALL_ABORT)
-			REPORT_GUEST_ASSERT(uc);
-		TEST_ASSERT(uc.cmd == UCALL_SYNC && uc.args[1] == round,
-			    "mode %s: exit %s, ucall %lu in round %lu",
-			    kc_mode_names[mode],
-			    exit_reason_str(vcpus[1]->run->exit_reason),
-			    uc.cmd, round);
-		check_ring(mode, vcpus[1], round);
-		now = kc_vcpu_stat(vcpus[1], "io_exits");
-		obs->exits[round] = now - io_exits - 1;
-		io_exits = now;
-		obs->imr[round] = read_imr(vm);
+	while (run->stage < NR_ROUNDS) {
+		kc_run_stage(run);
+		obs->imr[run->stage] = read_imr(run->vm);
 	}
-	vcpu_run(vcpus[1]);
-	TEST_ASSERT_EQ(get_ucall(vcpus[1], &uc), UCALL_DONE);
+	kc_run_done(run);
 	pthread_join(writer, NULL);
 
-	sync_global_from_guest(vm, imr_read);
+	sync_global_from_guest(run->vm, imr_read);
 	memcpy(obs->imr_read, imr_read, sizeof(imr_read));
-	obs->stats = kc_stats(vm);
-	kvm_vm_free(vm);
+	end = kc_stats(run->vm);
+	obs->stats = kc_stats_sub(&end, &run->stats[0]);
+	kvm_vm_free(run->vm);
+}
+
+/* Each round's calls left exactly the variant's OUTs in the ring. */
+static void check_ring(int mode, const struct kc_run *run, int round)
+{
+	const struct variant *v = &variants[!(round & 1)];
+	const struct kvm_coalesced_mmio *e;
+	int i, n;
+
+	n = kc_stage_ring(run, round, &e);
+	TEST_ASSERT(n == NR_CALLS * 2, "mode %s, round %d: %d ring entries",
+		    kc_mode_names[mode], round, n);
+	for (i = 0; i < n; i++) {
+		u64 port = i & 1 ? KC_SMC_ZONE + 2 : v->port0;
+		u8 data = i & 1 ? v->data1 : v->data0;
+
+		TEST_ASSERT(e[i].pio && e[i].len == 1 &&
+			    e[i].phys_addr == port && e[i].data[0] == data,
+			    "mode %s, round %d, entry %d: port 0x%llx data 0x%x, wanted port 0x%lx data 0x%x",
+			    kc_mode_names[mode], round, i, e[i].phys_addr,
+			    e[i].data[0], port, data);
+	}
 }
 
 static void check_mode(int mode, const struct run_obs *obs)
@@ -251,9 +243,10 @@ static void check_mode(int mode, const struct run_obs *obs)
 		u8 imr = variants[!(round & 1)].imr;
 		int want = expected_exits[mode][round > 1];
 
-		TEST_ASSERT(obs->exits[round] == want,
-			    "mode %s, round %d: %lu I/O exits, wanted %d", name,
-			    round, obs->exits[round], want);
+		check_ring(mode, &obs->run, round);
+		TEST_ASSERT(obs->run.exits[round] == want,
+			    "mode %s, round %d: %d I/O exits, wanted %d", name,
+			    round, obs->run.exits[round], want);
 		TEST_ASSERT(obs->imr[round] == imr,
 			    "mode %s, round %d: IMR 0x%x, wanted 0x%x", name,
 			    round, obs->imr[round], imr);
@@ -277,29 +270,24 @@ static void check_mode(int mode, const struct run_obs *obs)
 	TEST_ASSERT_EQ(s->stop_code_write, 0);
 }
 
+static void test_mode(int mode, void *obs)
+{
+	run_mode(mode, obs);
+	check_mode(mode, obs);
+}
+
 int main(int argc, char *argv[])
 {
 	struct run_obs *obs;
-	char saved[32];
-	int mode;
 
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_COALESCED_PIO));
-
 	kc_module_ensure_loaded();
-	kc_param_read("mode", saved, sizeof(saved));
-
 	obs = calloc(1, sizeof(*obs));
 	TEST_ASSERT(obs, "calloc");
 
 	ksft_print_header();
 	ksft_set_plan(KC_NR_MODES);
-	for (mode = 0; mode < KC_NR_MODES; mode++) {
-		run_mode(mode, obs);
-		check_mode(mode, obs);
-		ksft_test_result_pass("mode=%s: %d rewrites, only new code ran\n",
-				      kc_mode_names[mode], NR_ROUNDS - 1);
-	}
-	TEST_ASSERT_EQ(kc_param_write("mode", saved), 0);
+	kc_each_mode(test_mode, obs, "the block rewritten, only new code ran");
 	free(obs);
 	ksft_finished();
 }
