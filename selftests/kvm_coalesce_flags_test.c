@@ -65,6 +65,9 @@ static const struct stage stages[NR_STAGES] = {
 			    STAT(stop_branch_record) },
 };
 
+/* The GUEST_SYNC() before call @i of stage @s; SYNC(NR_STAGES, 0) after. */
+#define SYNC(s, i)	(1 + (s) * NR_CALLS + (i))
+
 /* Where the guest, or userspace, saw the flags, per stage and call. */
 struct seen {
 	u64 rflags, rip;
@@ -101,7 +104,7 @@ static void guest_code(void)
 {
 	int s, i;
 
-	GUEST_SYNC(-1);		/* the module attaches to the VM here */
+	GUEST_SYNC(0);
 	kc_pic_init();		/* all masked but the cascade */
 	asm volatile("sti");
 	for (s = 0; s < NR_STAGES; s++) {
@@ -109,35 +112,23 @@ static void guest_code(void)
 			cur_stage = s;
 			cur_call = i;
 			/* The host raises IRQ3 here, masked until the OUT. */
-			GUEST_SYNC(s * NR_CALLS + i);
+			GUEST_SYNC(SYNC(s, i));
 			stages[s].routine(stages[s].arg);
 			kc_outb(0x21, 0xfb);	/* mask IRQ3 again */
 		}
 	}
-	GUEST_SYNC(NR_STAGES * NR_CALLS);
+	GUEST_SYNC(SYNC(NR_STAGES, 0));
 	GUEST_DONE();
 }
 
 /* Host side. */
 struct run_obs {
+	struct kc_run run;	/* a stage per call */
 	struct seen guest[NR_STAGES][NR_CALLS];
 	struct seen host[NR_STAGES][NR_CALLS];
-	struct kc_stats stats[NR_STAGES + 1];	/* at each stage's start */
+	struct seen *seen;	/* where the current call's exits go */
 	bool lbr;
 };
-
-/* An exit for the stop's access: userspace notes the registers. */
-static void host_note(struct kvm_vcpu *vcpu, struct seen *s)
-{
-	struct kvm_regs regs;
-
-	vcpu_regs_get(vcpu, &regs);
-	s->rflags = regs.rflags;
-	s->rip = regs.rip;
-	if (vcpu_get_msr(vcpu, MSR_IA32_DEBUGCTLMSR) & DEBUGCTL_LBR)
-		s->branch_from = vcpu_get_msr(vcpu, MSR_IA32_LASTBRANCHFROMIP);
-	s->count++;
-}
 
 static bool is_user_exit(struct kvm_run *run)
 {
@@ -147,68 +138,66 @@ static bool is_user_exit(struct kvm_run *run)
 	       run->io.port == KC_FLAGS_USER_PORT;
 }
 
-/* Runs to the next ucall, noting the exits of the stop's accesses. */
-static int run_to_sync(struct kvm_vcpu *vcpu, struct seen *seen)
+/* An exit for the stop's access: userspace notes the registers. */
+static void user_exit(struct kc_run *run)
 {
-	struct kvm_run *run = vcpu->run;
-	struct ucall uc;
+	struct run_obs *obs = container_of(run, struct run_obs, run);
+	struct kvm_run *r = run->vcpu->run;
+	struct seen *s = obs->seen;
+	struct kvm_regs regs;
 
-	for (;;) {
-		vcpu_run(vcpu);
-		if (!is_user_exit(run))
-			break;
-		TEST_ASSERT(seen, "exit to userspace outside the routines");
-		host_note(vcpu, seen);
-		/* Reads of userspace MMIO return 0. */
-		if (run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write)
-			memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	}
-	if (get_ucall(vcpu, &uc) == UCALL_ABORT)
-		REPORT_GUEST_ASSERT(uc);
-	TEST_ASSERT_EQ(uc.cmd, UCALL_SYNC);
-	return uc.args[1];
+	TEST_ASSERT(is_user_exit(r), "exit %s", exit_reason_str(r->exit_reason));
+	TEST_ASSERT(s, "exit to userspace outside the routines");
+	vcpu_regs_get(run->vcpu, &regs);
+	s->rflags = regs.rflags;
+	s->rip = regs.rip;
+	if (vcpu_get_msr(run->vcpu, MSR_IA32_DEBUGCTLMSR) & DEBUGCTL_LBR)
+		s->branch_from = vcpu_get_msr(run->vcpu,
+					      MSR_IA32_LASTBRANCHFROMIP);
+	s->count++;
+	/* Reads of userspace MMIO return 0. */
+	if (r->exit_reason == KVM_EXIT_MMIO && !r->mmio.is_write)
+		memset(r->mmio.data, 0, sizeof(r->mmio.data));
 }
 
 static void run_mode(int mode, struct run_obs *obs)
 {
-	struct seen *seen = NULL;
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
-	struct ucall uc;
-	int at, stage;
+	struct kc_run *run = &obs->run;
+	int stage, call;
 
-	memset(obs, 0, sizeof(*obs));
-	vm = kc_vm_create_in_mode(mode, guest_code, &vcpu);
-	vm_install_exception_handler(vm, GP_VECTOR, guest_gp);
-	vm_install_exception_handler(vm, IRQ3_VECTOR, guest_irq3);
-	kvm_vm_register_coalesced_io(vm, KC_FLAGS_PORT, 1, true);
-	virt_map(vm, USER_GPA, USER_GPA, 1);
-	virt_map(vm, APIC_GPA, APIC_GPA, 1);
+	kc_run_create(run, guest_code);
+	run->user_exit = user_exit;
+	vm_install_exception_handler(run->vm, GP_VECTOR, guest_gp);
+	vm_install_exception_handler(run->vm, IRQ3_VECTOR, guest_irq3);
+	kc_run_zone(run, KC_FLAGS_PORT, 1, true);
+	virt_map(run->vm, USER_GPA, USER_GPA, 1);
+	virt_map(run->vm, APIC_GPA, APIC_GPA, 1);
+	kc_run_start(run, mode);
 
-	do {
-		at = run_to_sync(vcpu, seen);
-		stage = at / NR_CALLS;
-		if (at % NR_CALLS == 0)
-			obs->stats[stage] = kc_stats(vm);
-		if (stage == NR_STAGES)
-			break;
-		seen = &obs->host[stage][at % NR_CALLS];
-		if (stage == ST_EVENT) {
-			/* An edge on IRQ3, latched in IRR while masked. */
-			kvm_irq_line(vm, 3, 1);
-			kvm_irq_line(vm, 3, 0);
+	for (stage = 0; stage < NR_STAGES; stage++) {
+		for (call = 0; call < NR_CALLS; call++) {
+			kc_run_stage(run);
+			obs->seen = &obs->host[stage][call];
+			if (stage == ST_EVENT) {
+				/* An edge on IRQ3, latched in IRR while masked. */
+				kvm_irq_line(run->vm, 3, 1);
+				kvm_irq_line(run->vm, 3, 0);
+			}
+			if (stage == ST_JUMP) {
+				_vcpu_set_msr(run->vcpu, MSR_IA32_DEBUGCTLMSR,
+					      DEBUGCTL_LBR);
+				obs->lbr = vcpu_get_msr(run->vcpu,
+							MSR_IA32_DEBUGCTLMSR) &
+					   DEBUGCTL_LBR;
+			}
 		}
-		if (stage == ST_JUMP) {
-			_vcpu_set_msr(vcpu, MSR_IA32_DEBUGCTLMSR, DEBUGCTL_LBR);
-			obs->lbr = vcpu_get_msr(vcpu, MSR_IA32_DEBUGCTLMSR) &
-				   DEBUGCTL_LBR;
-		}
-	} while (true);
-	vcpu_run(vcpu);
-	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_DONE);
-	sync_global_from_guest(vm, guest_seen);
+	}
+	kc_run_stage(run);
+	obs->seen = NULL;
+	kc_run_done(run);
+	sync_global_from_guest(run->vm, guest_seen);
 	memcpy(obs->guest, guest_seen, sizeof(obs->guest));
-	kvm_vm_free(vm);
+	kvm_vm_free(run->vm);
 }
 
 /* Where the flags of @stage's stop were seen: by the guest or by us. */
@@ -242,8 +231,8 @@ static void check_off(const struct run_obs *off)
 /* How much the counter of @stage's stop grew during the stage. */
 static u64 stop_count(const struct run_obs *obs, int stage)
 {
-	struct kc_stats d = kc_stats_sub(&obs->stats[stage + 1],
-					 &obs->stats[stage]);
+	struct kc_stats d = kc_stats_sub(&obs->run.stats[SYNC(stage + 1, 0)],
+					 &obs->run.stats[SYNC(stage, 0)]);
 
 	return *(u64 *)((char *)&d + stages[stage].stat);
 }
@@ -284,10 +273,22 @@ static void check_mode(int mode, const struct run_obs *off,
 	}
 }
 
+static void test_mode(int mode, void *arg)
+{
+	struct run_obs *obs = arg;
+
+	run_mode(mode, &obs[mode]);
+	if (mode == KC_MODE_OFF)
+		check_off(&obs[KC_MODE_OFF]);
+	check_mode(mode, &obs[KC_MODE_OFF], &obs[mode]);
+	if (!obs[mode].lbr)
+		printf("# mode %s: no LBR, jump not checked\n",
+		       kc_mode_names[mode]);
+}
+
 int main(int argc, char *argv[])
 {
 	struct run_obs *obs;
-	int mode;
 
 	kc_module_ensure_loaded();
 	obs = calloc(KC_NR_MODES, sizeof(*obs));
@@ -295,15 +296,7 @@ int main(int argc, char *argv[])
 
 	ksft_print_header();
 	ksft_set_plan(KC_NR_MODES);
-	for (mode = 0; mode < KC_NR_MODES; mode++) {
-		run_mode(mode, &obs[mode]);
-		if (mode == KC_MODE_OFF)
-			check_off(&obs[KC_MODE_OFF]);
-		check_mode(mode, &obs[KC_MODE_OFF], &obs[mode]);
-		ksft_test_result_pass("mode=%s: RFLAGS at every stop as with off%s\n",
-				      kc_mode_names[mode],
-				      obs[mode].lbr ? "" : " (no LBR: jump not checked)");
-	}
+	kc_each_mode(test_mode, obs, "RFLAGS at every stop as with off");
 	free(obs);
 	ksft_finished();
 }
