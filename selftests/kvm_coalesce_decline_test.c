@@ -27,14 +27,22 @@
 #include "kc_util.h"
 
 #define NR_CALLS	2
-#define MAX_RING	32
 #define EFLAGS_RF	BIT(16)
 
 struct run_obs {
+	struct kc_run run;
 	u64 exits;		/* I/O exits but the ucalls and user OUTs */
-	int nr_ring;
-	struct kvm_coalesced_mmio ring[MAX_RING];
+	int nr_user;
 	u64 rflags[NR_CALLS];	/* rf: at the second user OUT */
+};
+
+/* A routine of kc_decline_io.S, run in each mode. */
+struct decline_test {
+	const char *name;
+	const char *what;	/* its TAP result */
+	void *guest;
+	u64 off_exits;
+	struct run_obs off, obs;
 };
 
 static void guest_rexw_66(void)
@@ -61,14 +69,22 @@ static void guest_rf(void)
  * kc_decline_rf()'s OUTs to userspace: the first sets RF, which the CPU
  * then sees at the next OUT's exit; the second notes RFLAGS.
  */
-static void user_out(struct kvm_vcpu *vcpu, int n, struct run_obs *obs)
+static void user_out(struct kc_run *run)
 {
+	struct run_obs *obs = container_of(run, struct run_obs, run);
+	struct kvm_run *r = run->vcpu->run;
+	int n = obs->nr_user++;
 	struct kvm_regs regs;
 
-	vcpu_regs_get(vcpu, &regs);
+	TEST_ASSERT(r->exit_reason == KVM_EXIT_IO &&
+		    r->io.port == KC_DECLINE_USER_PORT,
+		    "exit %s, port 0x%x", exit_reason_str(r->exit_reason),
+		    r->io.port);
+	TEST_ASSERT(n < 2 * NR_CALLS, "too many OUTs to userspace");
+	vcpu_regs_get(run->vcpu, &regs);
 	if (n % 2 == 0) {
 		regs.rflags |= EFLAGS_RF;
-		vcpu_regs_set(vcpu, &regs);
+		vcpu_regs_set(run->vcpu, &regs);
 	} else {
 		obs->rflags[n / 2] = regs.rflags;
 	}
@@ -76,32 +92,16 @@ static void user_out(struct kvm_vcpu *vcpu, int n, struct run_obs *obs)
 
 static void run_mode(int mode, void *guest, struct run_obs *obs)
 {
-	struct kvm_vcpu *vcpu;
-	struct kvm_run *run;
-	struct kvm_vm *vm;
-	struct ucall uc;
-	u64 start;
-	int n = 0;
+	struct kc_run *run = &obs->run;
 
 	memset(obs, 0, sizeof(*obs));
-	vm = kc_vm_create_in_mode(mode, guest, &vcpu);
-	kvm_vm_register_coalesced_io(vm, KC_DECLINE_PORT, 4, true);
-	start = kc_vcpu_stat(vcpu, "io_exits");
-	run = vcpu->run;
-	for (;;) {
-		vcpu_run(vcpu);
-		if (run->exit_reason != KVM_EXIT_IO ||
-		    run->io.port != KC_DECLINE_USER_PORT)
-			break;
-		TEST_ASSERT(n < 2 * NR_CALLS, "too many OUTs to userspace");
-		user_out(vcpu, n++, obs);
-	}
-	if (get_ucall(vcpu, &uc) == UCALL_ABORT)
-		REPORT_GUEST_ASSERT(uc);
-	TEST_ASSERT_EQ(uc.cmd, UCALL_DONE);
-	obs->exits = kc_vcpu_stat(vcpu, "io_exits") - start - 1 - n;
-	obs->nr_ring = kc_ring_take(vcpu, obs->ring, MAX_RING);
-	kvm_vm_free(vm);
+	kc_run_create(run, guest);
+	run->user_exit = user_out;
+	kc_run_zone(run, KC_DECLINE_PORT, 4, true);
+	kc_run_start(run, mode);
+	kc_run_done(run);
+	obs->exits = run->exits[1] - obs->nr_user;
+	kvm_vm_free(run->vm);
 }
 
 static void check(const char *what, int mode, const struct run_obs *off,
@@ -113,31 +113,25 @@ static void check(const char *what, int mode, const struct run_obs *off,
 	TEST_ASSERT(obs->exits == off->exits,
 		    "%s, mode %s: %lu I/O exits, off: %lu", what, name,
 		    obs->exits, off->exits);
-	TEST_ASSERT(obs->nr_ring == off->nr_ring &&
-		    !memcmp(obs->ring, off->ring,
-			    obs->nr_ring * sizeof(obs->ring[0])),
-		    "%s, mode %s: ring of %d entries differs from off's %d",
-		    what, name, obs->nr_ring, off->nr_ring);
+	kc_check_same_ring(&off->run, &obs->run);
 	for (i = 0; i < NR_CALLS; i++)
 		TEST_ASSERT(obs->rflags[i] == off->rflags[i],
 			    "%s, mode %s, call %d: RFLAGS 0x%lx, off: 0x%lx",
 			    what, name, i, obs->rflags[i], off->rflags[i]);
 }
 
-static void test_each_mode(const char *what, void *guest, u64 off_exits)
+static void test_mode(int mode, void *arg)
 {
-	struct run_obs off, obs;
-	int mode;
+	struct decline_test *t = arg;
 
-	run_mode(KC_MODE_OFF, guest, &off);
-	TEST_ASSERT(off.exits == off_exits, "%s, off: %lu I/O exits, wanted %lu",
-		    what, off.exits, off_exits);
-	for (mode = KC_MODE_OFF; mode < KC_NR_MODES; mode++) {
-		run_mode(mode, guest, &obs);
-		check(what, mode, &off, &obs);
-		ksft_test_result_pass("%s, mode=%s: as with off\n", what,
-				      kc_mode_names[mode]);
+	if (mode == KC_MODE_OFF) {
+		run_mode(KC_MODE_OFF, t->guest, &t->off);
+		TEST_ASSERT(t->off.exits == t->off_exits,
+			    "%s, off: %lu I/O exits, wanted %lu", t->name,
+			    t->off.exits, t->off_exits);
 	}
+	run_mode(mode, t->guest, &t->obs);
+	check(t->name, mode, &t->off, &t->obs);
 }
 
 static void guest_sev(void)
@@ -179,11 +173,17 @@ static void test_sev(void)
 
 int main(int argc, char *argv[])
 {
+	static struct decline_test tests[] = {
+		{ "rexw_66", "rexw_66 as with off", guest_rexw_66, 3 * NR_CALLS },
+		{ "rf", "rf as with off", guest_rf, 2 * NR_CALLS },
+	};
+	int i;
+
 	kc_module_ensure_loaded();
 	ksft_print_header();
-	ksft_set_plan(2 * KC_NR_MODES + 1);
-	test_each_mode("rexw_66", guest_rexw_66, 3 * NR_CALLS);
-	test_each_mode("rf", guest_rf, 2 * NR_CALLS);
+	ksft_set_plan(ARRAY_SIZE(tests) * KC_NR_MODES + 1);
+	for (i = 0; i < ARRAY_SIZE(tests); i++)
+		kc_each_mode(test_mode, &tests[i], tests[i].what);
 	test_sev();
 	ksft_finished();
 }
