@@ -138,9 +138,13 @@ struct run_obs {
 
 /* The VM of a run, which migration replaces. */
 struct vm_ctx {
+	int mode;
 	struct kvm_vm *vm;
 	struct kvm_vcpu *vcpu;
 	struct run_obs *obs;
+	/* The VM's counters and KVM's once the module was attached. */
+	struct kc_stats stats;
+	u64 io_exits, mmio_exits;
 };
 
 /* The VM's state that lives outside guest memory and the vCPU. */
@@ -181,12 +185,9 @@ static void drain_ring(struct vm_ctx *c)
 {
 	struct kvm_coalesced_mmio e[MAX_LOG];
 	struct io_rec rec = { .kind = REC_ZONE };
-	u32 size;
-	struct kvm_coalesced_mmio_ring *ring = kc_ring(c->vcpu, &size);
 	int i, n;
 
-	n = kc_ring_take(c->vcpu, e, ARRAY_SIZE(e));
-	TEST_ASSERT(ring->first == ring->last, "Ring not drained");
+	n = kc_ring_take_all(c->vcpu, e, ARRAY_SIZE(e));
 	for (i = 0; i < n; i++) {
 		TEST_ASSERT(e[i].pio && e[i].phys_addr == KC_MIG_ZONE &&
 			    e[i].len == 1, "Ring entry: pio %u addr 0x%llx len %u",
@@ -311,14 +312,29 @@ static void complete_io(struct vm_ctx *c)
 		    rip, guest_rip(c->vcpu), done);
 }
 
+/*
+ * Attach the module to the VM in the run's mode before the guest's next
+ * exit, and start counting there: every exit of the guest, and only
+ * these, is counted in that mode.
+ */
+static void attach_vm(struct vm_ctx *c)
+{
+	kc_vm_attach_in_mode(c->vm, c->vcpu, c->mode);
+	c->stats = kc_stats(c->vm);
+	c->io_exits = kc_vcpu_stat(c->vcpu, "io_exits");
+	c->mmio_exits = kc_vcpu_stat(c->vcpu, "mmio_exits");
+}
+
 /* Add the VM's counters to the run's, before the VM goes. */
 static void account_vm(struct vm_ctx *c)
 {
 	struct kc_stats now = kc_stats(c->vm);
 
+	now = kc_stats_sub(&now, &c->stats);
 	c->obs->stats = kc_stats_add(&c->obs->stats, &now);
-	c->obs->io_exits += kc_vcpu_stat(c->vcpu, "io_exits");
-	c->obs->mmio_exits += kc_vcpu_stat(c->vcpu, "mmio_exits");
+	c->obs->io_exits += kc_vcpu_stat(c->vcpu, "io_exits") - c->io_exits;
+	c->obs->mmio_exits += kc_vcpu_stat(c->vcpu, "mmio_exits") -
+			      c->mmio_exits;
 }
 
 static void save_vm(struct vm_ctx *c, struct vm_state *st)
@@ -362,6 +378,7 @@ static void migrate(struct vm_ctx *c)
 	vcpu_regs_get(c->vcpu, &after);
 	TEST_ASSERT(!memcmp(&before, &after, sizeof(after)),
 		    "Registers differ after restore");
+	attach_vm(c);
 	c->obs->nr_migrations++;
 }
 
@@ -421,14 +438,13 @@ static void run_guest(struct vm_ctx *c, bool migrate_vm)
 
 static void run_mode(int mode, bool migrate_vm, struct run_obs *obs)
 {
-	struct vm_ctx c = { .obs = obs };
+	struct vm_ctx c = { .mode = mode, .obs = obs };
 
 	memset(obs, 0, sizeof(*obs));
-	TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[mode]), 0);
-
 	c.vm = vm_create_with_one_vcpu(&c.vcpu, guest_code);
 	create_devices(c.vm);
 	map_mmio(c.vm);
+	attach_vm(&c);
 	run_guest(&c, migrate_vm);
 
 	vcpu_regs_get(c.vcpu, &obs->regs);
@@ -567,23 +583,28 @@ static void check_counters(int mode, const struct run_obs *obs)
 	TEST_ASSERT_EQ(s->stop_user_io, 0);
 }
 
+/* A run with migrations in @mode, against runs[0], the run without. */
+static void test_mode(int mode, void *runs)
+{
+	struct run_obs *ref = runs, *obs = ref + 1;
+
+	run_mode(mode, true, obs);
+	check_same(mode, ref, obs);
+	check_counters(mode, obs);
+}
+
 int main(int argc, char *argv[])
 {
-	struct run_obs *ref, *obs;
+	struct run_obs *ref;
 	struct kc_busy *busy;
-	char saved[32];
-	int mode;
+	char what[64];
 
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_COALESCED_PIO));
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_PIT2));
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_IMMEDIATE_EXIT));
-
 	kc_module_ensure_loaded();
-	kc_param_read("mode", saved, sizeof(saved));
-
-	ref = calloc(1, sizeof(*ref));
-	obs = calloc(1, sizeof(*obs));
-	TEST_ASSERT(ref && obs, "calloc");
+	ref = calloc(2, sizeof(*ref));
+	TEST_ASSERT(ref, "calloc");
 
 	ksft_print_header();
 	ksft_set_plan(1 + KC_NR_MODES);
@@ -595,18 +616,11 @@ int main(int argc, char *argv[])
 	check_reference(ref);
 	TEST_ASSERT_EQ(ref->io_exits, NR_ROUNDS * exits_per_round[KC_MODE_OFF] + 1);
 	ksft_test_result_pass("mode=off without migration: as the model\n");
-
-	for (mode = 0; mode < KC_NR_MODES; mode++) {
-		run_mode(mode, true, obs);
-		check_same(mode, ref, obs);
-		check_counters(mode, obs);
-		ksft_test_result_pass("mode=%s, %d migrations: as off without\n",
-				      kc_mode_names[mode], obs->nr_migrations);
-	}
+	snprintf(what, sizeof(what), "%d migrations, as off without",
+		 USER_EXITS - 1);
+	kc_each_mode(test_mode, ref, what);
 
 	kc_busy_stop(busy);
-	TEST_ASSERT_EQ(kc_param_write("mode", saved), 0);
 	free(ref);
-	free(obs);
 	ksft_finished();
 }
