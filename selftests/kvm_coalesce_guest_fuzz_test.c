@@ -222,10 +222,10 @@ static void gf_load(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 }
 
 /*
- * A VM for @c: its code page, and the next page as the case's kind
- * wants it: RAM, not present, or mapped to no memslot.
+ * A VM for @c in @mode: its code page, and the next page as the case's
+ * kind wants it: RAM, not present, or mapped to no memslot.
  */
-static struct kvm_vm *gf_vm_create(const struct gf_case *c,
+static struct kvm_vm *gf_vm_create(const struct gf_case *c, int mode,
 				   struct kvm_vcpu **vcpu, u64 *rsp)
 {
 	u64 second = CODE_GPA + PAGE_SIZE;
@@ -245,6 +245,7 @@ static struct kvm_vm *gf_vm_create(const struct gf_case *c,
 	for (v = 0; v < 32; v++)
 		vm_install_exception_handler(vm, v, gf_report_exception);
 
+	kc_vm_attach_in_mode(vm, *vcpu, mode);
 	vcpu_regs_get(*vcpu, &regs);
 	*rsp = regs.rsp;
 	gf_load(vm, *vcpu, c, *rsp);
@@ -299,20 +300,22 @@ static void gf_run(struct kvm_vcpu *vcpu, struct gf_obs *obs)
 }
 
 /*
- * Run case @c in a fresh VM: once, and again from the same code and
- * registers if the first run ended in a clean exit to userspace.
- * Returns the number of runs; adds the module's counters to @stats.
+ * Run case @c in a fresh VM in @mode: once, and again from the same
+ * code and registers if the first run ended in a clean exit to
+ * userspace.  Returns the number of runs; adds the module's counters of
+ * the case to @stats.
  */
-static int gf_run_case(const struct gf_case *c, struct gf_obs obs[GF_RUNS],
-		       struct kc_stats *stats)
+static int gf_run_case(const struct gf_case *c, int mode,
+		       struct gf_obs obs[GF_RUNS], struct kc_stats *stats)
 {
+	struct kc_stats before, now;
 	struct kvm_vcpu *vcpu;
-	struct kc_stats now;
 	struct kvm_vm *vm;
 	int n;
 	u64 rsp;
 
-	vm = gf_vm_create(c, &vcpu, &rsp);
+	vm = gf_vm_create(c, mode, &vcpu, &rsp);
+	before = kc_stats(vm);
 	for (n = 0; n < GF_RUNS; n++) {
 		if (n)
 			gf_load(vm, vcpu, c, rsp);
@@ -322,8 +325,9 @@ static int gf_run_case(const struct gf_case *c, struct gf_obs obs[GF_RUNS],
 			break;
 		}
 	}
-	if (kc_read_stats(vm, &now))
-		*stats = kc_stats_add(stats, &now);
+	now = kc_stats(vm);
+	now = kc_stats_sub(&now, &before);
+	*stats = kc_stats_add(stats, &now);
 	kvm_vm_free(vm);
 	return n;
 }
@@ -378,9 +382,8 @@ static bool gf_check_case(u64 seed, u64 index, struct gf_totals *t)
 	struct gf_case c;
 
 	gf_make_case(&c, seed, index);
-	TEST_ASSERT_EQ(kc_param_write("mode", "off"), 0);
-	nref = gf_run_case(&c, ref, &t->stats[KC_MODE_OFF]);
-	n = gf_run_case(&c, again, &t->stats[KC_MODE_OFF]);
+	nref = gf_run_case(&c, KC_MODE_OFF, ref, &t->stats[KC_MODE_OFF]);
+	n = gf_run_case(&c, KC_MODE_OFF, again, &t->stats[KC_MODE_OFF]);
 	if (n != nref || ref[nref - 1].timeout) {
 		t->timeouts++;
 		return true;
@@ -393,8 +396,7 @@ static bool gf_check_case(u64 seed, u64 index, struct gf_totals *t)
 	}
 
 	for (mode = KC_MODE_SCAN; mode < KC_NR_MODES; mode++) {
-		TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[mode]), 0);
-		n = gf_run_case(&c, obs, &t->stats[mode]);
+		n = gf_run_case(&c, mode, obs, &t->stats[mode]);
 		for (run = 0; run < min(n, nref); run++) {
 			if (!gf_same(&ref[run], &obs[run])) {
 				gf_report(seed, index, &c, mode, run, &ref[run],
@@ -420,7 +422,6 @@ int main(int argc, char *argv[])
 	u64 seed = GF_DEFAULT_SEED, nr = GF_DEFAULT_CASES, i;
 	struct sigaction sa = { .sa_handler = gf_alarm };
 	struct gf_totals t = {};
-	char saved[32];
 	int opt, mode, k;
 	bool ok = true;
 
@@ -446,7 +447,6 @@ int main(int argc, char *argv[])
 	kc_module_ensure_loaded();
 	/* No SA_RESTART: the alarm must end KVM_RUN with EINTR. */
 	TEST_ASSERT(!sigaction(SIGALRM, &sa, NULL), "sigaction");
-	kc_param_read("mode", saved, sizeof(saved));
 
 	ksft_print_header();
 	ksft_set_plan(1);
@@ -454,7 +454,6 @@ int main(int argc, char *argv[])
 	       (unsigned long long)nr);
 	for (i = 0; i < nr && ok; i++)
 		ok = gf_check_case(seed, i, &t);
-	TEST_ASSERT_EQ(kc_param_write("mode", saved), 0);
 
 	printf("# compared %llu cases (", (unsigned long long)t.compared);
 	for (k = 0; k < GF_NR_KINDS; k++)
