@@ -88,16 +88,6 @@ struct observation {
 	u64 mmio_exits;
 };
 
-/* Copy the NR_IO entries of the ring and empty it. */
-static void take_ring(struct kvm_vcpu *vcpu, struct kvm_coalesced_mmio *out)
-{
-	struct kvm_coalesced_mmio extra;
-	int n = kc_ring_take(vcpu, out, NR_IO);
-
-	n += kc_ring_take(vcpu, &extra, 1);
-	TEST_ASSERT(n == NR_IO, "Wanted %d coalesced entries, got %d", NR_IO, n);
-}
-
 static void record_exit(struct kvm_vcpu *vcpu, struct observation *obs)
 {
 	struct exit_record *rec = &obs->exits[obs->nr_exits++];
@@ -171,10 +161,13 @@ static void run_guest(struct observation *obs, struct kc_stats *stats)
 
 	for (stage = 1; stage <= 5; stage++) {
 		TEST_ASSERT_EQ(run_to_ucall(vcpu, obs), stage);
+		/* The ring must hold the stage's NR_IO entries, no more. */
 		if (stage == 1)
-			take_ring(vcpu, obs->pio_ring);
+			TEST_ASSERT_EQ(kc_ring_take_all(vcpu, obs->pio_ring, NR_IO),
+				       NR_IO);
 		if (stage == 4)
-			take_ring(vcpu, obs->mmio_ring);
+			TEST_ASSERT_EQ(kc_ring_take_all(vcpu, obs->mmio_ring, NR_IO),
+				       NR_IO);
 	}
 	TEST_ASSERT_EQ(run_to_ucall(vcpu, obs), 0);
 
