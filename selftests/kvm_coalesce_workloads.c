@@ -620,8 +620,11 @@ int main(int argc, char *argv[])
 		set_module(&configs[c]);
 		run_config(&configs[c], records[c]);
 	}
-	/* Leave the module as we found it, for the tests that follow. */
-	set_module(&(struct config){ .mode = was_loaded ? KC_MODE_SCAN : -1 });
+	/* Leave the module as we found it, with its defaults. */
+	set_module(&(struct config){ .mode = -1 });
+	if (was_loaded)
+		TEST_ASSERT(!kc_module_load(kc_module_path(), ""),
+			    "Reloading %s", kc_module_path());
 	print_results(records);
 	return 0;
 }
