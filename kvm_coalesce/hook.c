@@ -363,8 +363,8 @@ static enum kvm_io_exit_result kc_coalesce(struct kc_vm *vm,
 	return r;
 }
 
-static enum kvm_io_exit_result kc_pio(struct kvm_vcpu *vcpu, int size,
-				      u16 port, bool in, bool string)
+static enum kvm_io_exit_result kc_pio_exit(struct kvm_vcpu *vcpu, int size,
+					   u16 port, bool in, bool string)
 {
 	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
 	struct kc_exit exit;
@@ -394,7 +394,8 @@ static enum kvm_io_exit_result kc_pio(struct kvm_vcpu *vcpu, int size,
 	return kc_coalesce(vm, vcpu, mode, &exit);
 }
 
-static enum kvm_io_exit_result kc_mmio(struct kvm_vcpu *vcpu, gpa_t gpa)
+static enum kvm_io_exit_result kc_mmio_exit(struct kvm_vcpu *vcpu,
+					    gpa_t gpa)
 {
 	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
 	struct kc_exit exit;
@@ -463,8 +464,8 @@ static enum kvm_io_exit_result kc_resume(struct kvm_vcpu *vcpu, u64 cookie)
 }
 
 static const struct kvm_io_exit_ops kc_hook_ops = {
-	.pio = kc_pio,
-	.mmio = kc_mmio,
+	.pio = kc_pio_exit,
+	.mmio = kc_mmio_exit,
 	.resume = kc_resume,
 };
 
