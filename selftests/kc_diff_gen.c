@@ -28,7 +28,7 @@
  * 8, 16 or 32 bits from the scratch buffer to the coalesced zone, INSB
  * from an 8259's IMR or INSW from one of its port pairs (which reads 0)
  * into the buffer, sometimes with a REX prefix (REX.W too, which keeps
- * 32 bits), going up or down as the block's initial RFLAGS.DF says (STD
+ * 32 bits, but never with 66), going up or down as the block's initial RFLAGS.DF says (STD
  * and CLD are not executor instructions).  MOV instructions load DX
  * with the port and RSI or RDI with an address in the buffer before it
  * where the registers do not hold them; the first instruction gets them
@@ -1179,9 +1179,13 @@ static bool dg_string_step(struct dg_gen *g)
 		g->st.val[ptr.num] = v;
 	}
 
-	/* REX.W keeps 32 bits; it would make 66 INSW/OUTSW 32-bit. */
+	/*
+	 * REX.W changes nothing.  Never with 66: CPUs and emulators disagree
+	 * on the size of port I/O with both, and the module leaves such an
+	 * instruction to the CPU (kc_io_size()), which would end the block.
+	 */
 	rex_w = p.size != 2 && dg_chance(r, 20);
-	if (p.size == 2 || (rex_w && p.size == 4 && dg_chance(r, 30)))
+	if (p.size == 2)
 		dg_byte(g, 0x66);
 	if (rex_w || dg_chance(r, 5))
 		dg_byte(g, 0x40 | (rex_w ? 8 : 0) | dg_below(r, 8));
