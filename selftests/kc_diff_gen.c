@@ -36,16 +36,19 @@
  * own, so that a block in which no string I/O is begun is the block of
  * before.
  *
- * Along every path through the block the generator tracks what the
- * architecture leaves undefined, so that the CPU and the executor can
- * only differ through a bug: which arithmetic flags are defined (AND,
- * OR, XOR and TEST leave AF undefined, shifts AF, OF unless by one and
- * CF when 8- and 16-bit operands are shifted by their width or more,
- * while a zero count changes nothing), so that no ADC, SBB or Jcc reads
- * an undefined flag and the final RFLAGS are compared in defined bits
- * only; and what CL and DX hold, for the flags of shifts by CL and the
+ * Along every path through the block the generator tracks which
+ * arithmetic flags the architecture leaves defined (AND, OR, XOR and
+ * TEST leave AF undefined, shifts AF, OF unless by one and CF when 8-
+ * and 16-bit operands are shifted by their width or more, while a zero
+ * count changes nothing), so that no ADC, SBB or Jcc reads an undefined
+ * flag, and what CL and DX hold, for the flags of shifts by CL and the
  * ports of IN/OUT by DX.  Where paths meet (at a jump's target) a value
- * is known only if it is the same on all of them.
+ * is known only if it is the same on all of them.  The test compares
+ * RFLAGS whole, undefined flags included: the executor runs each
+ * operation as the same instruction on the CPU (kvm_coalesce/alu.c), so
+ * its flags must be the guest's CPU's, bit for bit.  Keeping ADC, SBB
+ * and Jcc off undefined flags is no longer needed for that; it keeps
+ * each seed's blocks as they were.
  */
 #include <stdint.h>
 #include <string.h>
@@ -1374,7 +1377,6 @@ static void dg_try(struct dg_gen *g, struct dg_block *blk, int nr_body)
 			if (!dg_string(g))
 				dg_new_io(g);
 		} else if (g->idx == g->last) {
-			blk->rflags_defined = ~DG_ARITH | g->st.defined;
 			dg_end(g);
 		} else {
 			dg_body_insn(g);

@@ -102,8 +102,6 @@ struct dg_block {
 	/* Initial state; registers by their number in the encoding. */
 	u64 gpr[DG_NR_GPRS];
 	u64 rflags;
-	/* RFLAGS bits the instructions leave defined at the end. */
-	u64 rflags_defined;
 	/* The scratch buffer before the block. */
 	u8 mem[DG_SCRATCH_SIZE];
 };

@@ -16,10 +16,11 @@
  * hash, addr only the code, confirm runs it whole).  The blocks' memory
  * operands, and their INS and OUTS, all address a scratch buffer of
  * guest RAM, which every run starts with the block's initial contents.
- * After each run, compared with the reference: the 16 GPRs, RIP, the
- * RFLAGS bits the instructions define, the coalesced ring (port, size,
- * data, in order), the state of both 8259s, which the blocks write and
- * read, and the whole scratch buffer.
+ * After each run, compared with the reference: the 16 GPRs, RIP, all of
+ * RFLAGS (undefined flags included: the module runs each operation as
+ * the same instruction on the CPU), the coalesced ring (port, size, data,
+ * in order), the state of both 8259s, which the blocks write and read,
+ * and the whole scratch buffer.
  *
  * From the reference's paths, the module's counters in each mode must
  * be exactly what executing every block in the module gives (blocks,
@@ -374,7 +375,6 @@ static bool dt_compare(const struct dg_block *blk, const struct dt_obs *ref,
 		       const struct dt_obs *obs, struct dt_diff *d)
 {
 	struct kvm_regs a = ref->regs, b = obs->regs;
-	u64 mask = blk->rflags_defined;
 	int i;
 
 	d->len = 0;
@@ -385,9 +385,8 @@ static bool dt_compare(const struct dg_block *blk, const struct dt_obs *ref,
 	}
 	if (a.rip != b.rip)
 		dt_note(d, "#   rip: 0x%llx, off: 0x%llx\n", b.rip, a.rip);
-	if ((a.rflags ^ b.rflags) & mask)
-		dt_note(d, "#   rflags: 0x%llx, off: 0x%llx (compared: 0x%llx)\n",
-			b.rflags, a.rflags, mask & 0xffffffff);
+	if (a.rflags != b.rflags)
+		dt_note(d, "#   rflags: 0x%llx, off: 0x%llx\n", b.rflags, a.rflags);
 	dt_compare_ring(ref, obs, d);
 	for (i = 0; i < 2; i++) {
 		const struct kvm_pic_state *p = &obs->pic[i], *q = &ref->pic[i];
@@ -429,9 +428,7 @@ static void dt_report(u64 seed, u64 index, int run, int mode,
 	for (i = 0; i < DG_NR_GPRS; i++)
 		printf("#   %-3s 0x%016llx\n", dg_gpr_names[i],
 		       (unsigned long long)blk->gpr[i]);
-	printf("#   rflags 0x%llx; compared at the end: 0x%llx\n",
-	       (unsigned long long)blk->rflags,
-	       (unsigned long long)(blk->rflags_defined & 0xffffffff));
+	printf("#   rflags 0x%llx\n", (unsigned long long)blk->rflags);
 	printf("# reference path (instructions run before the final OUT):");
 	for (i = 0; i < ref->nr_steps; i++)
 		printf(" %d", ref->path[i]);
