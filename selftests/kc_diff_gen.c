@@ -36,6 +36,21 @@
  * own, so that a block in which no string I/O is begun is the block of
  * before.
  *
+ * A share of the blocks (dg_params.stop_share) have one to three
+ * stoppers, each at an instruction index drawn uniformly after the first:
+ * an OUT of 8, 16 or 32 bits, by imm8 or DX, to DG_MID_PORT, which no
+ * in-kernel device takes; a MOV load or store of 1 to 8 bytes, MOVZX or
+ * MOVSX with the MMIO page after the buffer, which no memslot backs; an
+ * ALU operation, CMP or TEST with it; a RIP-relative MOV of a byte of the
+ * block's own code, the byte already there; an access to a non-canonical
+ * address (through a register a MOV may load first) or to the page after
+ * the MMIO page, which the guest does not map; an OUT to the master
+ * 8259's IMR that unmasks DG_EVENT_IRQ, whose interrupt the test makes
+ * pending (MOV AL first; the block then runs with IF set).  Their
+ * operands go through the same code as the others'.  Whether a block has
+ * stoppers, where and which, and everything drawn for them come from a
+ * stream of their own: a block that gets none is the block of before.
+ *
  * Along every path through the block the generator tracks which
  * arithmetic flags the architecture leaves defined (AND, OR, XOR and
  * TEST leave AF undefined, shifts AF, OF unless by one and CF when 8-
@@ -61,6 +76,7 @@
 #define DG_AF	0x010ull
 #define DG_ZF	0x040ull
 #define DG_SF	0x080ull
+#define DG_IF	0x200ull
 #define DG_DF	0x400ull
 #define DG_OF	0x800ull
 #define DG_ARITH	(DG_CF | DG_PF | DG_AF | DG_ZF | DG_SF | DG_OF)
@@ -164,6 +180,8 @@ struct dg_port {
 	u8 size;
 };
 
+struct dg_addr;
+
 struct dg_gen {
 	struct dg_rng rng;
 	const struct dg_params *params;
@@ -180,6 +198,27 @@ struct dg_gen {
 	struct dg_rng srng;		/* the draws of string I/O */
 	struct dg_port str;		/* an INS or OUTS waiting for registers */
 	bool want_string;
+	/*
+	 * Accesses go to scratch offsets [lo, hi): the scratch buffer, or
+	 * for a stopper the MMIO or the absent page, unless fixed_addr gives
+	 * the operand (a non-canonical one).  no_hi8: no AH-BH operands.
+	 */
+	int lo, hi;
+	const struct dg_addr *fixed_addr;
+	bool no_hi8;
+	struct dg_rng trng;		/* the draws of stoppers */
+	bool stopping;			/* this block has stoppers */
+	u64 stop_at;			/* BIT(index) of each planned stopper */
+	u8 stop_kind[DG_MAX_INSNS];	/* enum dg_stop, at those indexes */
+	u8 stop;			/* the stopper under way */
+	bool want_stop;			/* it needs more instructions */
+	struct dg_port stop_port;	/* its OUT */
+	bool stop_dx;
+	bool stop_ready;		/* AL is loaded for the event's OUT */
+	bool stop_absent;		/* a fault: at the absent page */
+	int stop_reg;			/* a fault: non-canonical base */
+	s32 stop_disp;
+	int stop_disp_size;
 };
 
 /* A register operand: AH-BH are 0-3 with hi8. */
@@ -192,7 +231,7 @@ static struct dg_reg dg_pick(struct dg_gen *g, int size)
 {
 	struct dg_reg r = { .num = dg_below(&g->rng, 16) };
 
-	if (size == 1 && dg_chance(&g->rng, 20)) {
+	if (size == 1 && !g->no_hi8 && dg_chance(&g->rng, 20)) {
 		r.num = dg_below(&g->rng, 4);
 		r.hi8 = true;
 	}
@@ -739,6 +778,8 @@ static bool dg_io(struct dg_gen *g, struct dg_port p, bool dx)
 	if (!dx)
 		dg_byte(g, p.port);
 	g->in->kind = DG_IO;
+	g->in->imr_write = !p.in && p.size == 1 &&
+			   (p.port == 0x21 || p.port == 0xa1);
 	if (p.in)
 		dg_wrote(g, (struct dg_reg){ .num = RAX });
 	return true;
@@ -760,6 +801,12 @@ static bool dg_target_ok(int t, int size)
 	return t >= 0 && t + size <= DG_SCRATCH_SIZE && t % 4096 + size <= 4096;
 }
 
+/* The same within the pages accesses go to now (g->lo, g->hi). */
+static bool dg_region_ok(const struct dg_gen *g, int t, int size)
+{
+	return t >= g->lo && t + size <= g->hi && t % 4096 + size <= 4096;
+}
+
 /*
  * A scratch offset for an access of @size: half of them near the block's
  * hot spot, so that loads often read what stores of the block wrote;
@@ -768,8 +815,13 @@ static bool dg_target_ok(int t, int size)
 static int dg_pick_target(struct dg_gen *g, int size)
 {
 	struct dg_rng *r = &g->rng;
-	int t, page = dg_below(r, DG_SCRATCH_PAGES) * 4096;
+	int t, page;
 
+	if (g->lo) {	/* a stopper's page: anywhere in it */
+		t = g->lo + dg_below(r, 4096 - size + 1);
+		return dg_chance(r, 50) ? t & ~(size - 1) : t;
+	}
+	page = dg_below(r, DG_SCRATCH_PAGES) * 4096;
 	switch (dg_below(r, 4)) {
 	case 0:
 	case 1:
@@ -790,12 +842,15 @@ static int dg_pick_target(struct dg_gen *g, int size)
 	return t;
 }
 
-/* Whether a disp32 can take an address of @v to anywhere in the buffer. */
+/*
+ * Whether a disp32 can take an address of @v to anywhere in the buffer,
+ * or the pages after it accesses go to now.
+ */
 static bool dg_reaches(const struct dg_gen *g, u64 v)
 {
 	s64 d = (s64)(g->params->scratch - v);
 
-	return d > INT32_MIN + DG_SCRATCH_SIZE && d < INT32_MAX - DG_SCRATCH_SIZE;
+	return d > INT32_MIN + g->hi && d < INT32_MAX - g->hi;
 }
 
 /*
@@ -842,11 +897,11 @@ static void dg_based_addr(struct dg_gen *g, struct dg_addr *a, int size)
 	}
 	a->sib = a->index >= 0 || (a->base & 7) == RSP || dg_chance(r, 15);
 	near = (s64)(sum - g->params->scratch);
-	if (dg_chance(r, 60) && near >= -128 && near < DG_SCRATCH_SIZE + 128) {
+	if (dg_chance(r, 60) && near >= g->lo - 128 && near < g->hi + 128) {
 		/* No disp: mod 0, but base 5 (RBP, R13) means no base there. */
 		if (dg_chance(r, 30) && (a->base & 7) != 5)
 			d8 = 0;
-		if (dg_target_ok(near + d8, size)) {
+		if (dg_region_ok(g, near + d8, size)) {
 			a->target = near + d8;
 			a->disp = d8;
 			a->disp_size = (d8 || (a->base & 7) == 5) ? 1 : 0;
@@ -857,17 +912,23 @@ static void dg_based_addr(struct dg_gen *g, struct dg_addr *a, int size)
 }
 
 /*
- * The memory operand of an access of @size into the scratch buffer:
- * RIP-relative, no base (disp32, maybe with an index), or through a base
- * register with a known value.  Only registers whose value the
- * generator knows at this point take part.
+ * The memory operand of an access of @size into the scratch buffer, or
+ * the page a stopper's access goes to (g->lo): RIP-relative, no base
+ * (disp32, maybe with an index), or through a base register with a known
+ * value.  Only registers whose value the generator knows at this point
+ * take part.  A stopper may give the operand itself (g->fixed_addr).
  */
 static void dg_pick_addr(struct dg_gen *g, int size, struct dg_addr *a)
 {
 	struct dg_rng *r = &g->rng;
-	unsigned int form = dg_below(r, 100);
+	unsigned int form;
 
+	if (g->fixed_addr) {
+		*a = *g->fixed_addr;
+		return;
+	}
 	/* One draw per statement: the order of a seed's draws is fixed. */
+	form = dg_below(r, 100);
 	*a = (struct dg_addr){ .base = -1, .index = -1 };
 	a->scale = dg_below(r, 4);
 	a->target = dg_pick_target(g, size);
@@ -1222,6 +1283,292 @@ static bool dg_string(struct dg_gen *g)
 	return true;
 }
 
+/* ---- stoppers ---- */
+
+const char * const dg_stop_names[DG_NR_STOPS] = {
+	[DG_STOP_NONE]		= "none",
+	[DG_STOP_USER_PIO]	= "user OUT",
+	[DG_STOP_USER_MMIO]	= "user MMIO MOV",
+	[DG_STOP_MMIO_ALU]	= "user MMIO ALU",
+	[DG_STOP_CODE_WRITE]	= "code write",
+	[DG_STOP_FAULT]		= "fault",
+	[DG_STOP_EVENT]		= "event",
+};
+
+/*
+ * Which of the @nr_body instructions between the first and the last are
+ * stoppers, and of which kind, from the stoppers' stream, in a block that
+ * has them (g->stopping).  A block with an event stopper runs with IF
+ * set, so that the interrupt its OUT unmasks is delivered there.
+ */
+static void dg_plan_stops(struct dg_gen *g, int nr_body)
+{
+	struct dg_rng *r = &g->trng;
+	int i, n, at;
+
+	g->stop_at = 0;
+	g->want_stop = false;
+	if (!g->stopping)
+		return;
+	n = 1 + dg_below(r, DG_MAX_STOPS);
+	for (i = 0; i < n; i++) {
+		at = 1 + dg_below(r, nr_body);
+		g->stop_at |= 1ull << at;
+		g->stop_kind[at] = 1 + dg_below(r, DG_NR_STOPS - 1);
+	}
+	for (at = 1; at <= nr_body; at++) {
+		if ((g->stop_at & (1ull << at)) &&
+		    g->stop_kind[at] == DG_STOP_EVENT)
+			g->blk->rflags |= DG_IF;
+	}
+}
+
+/* What the stopper's instruction returns (dg_stop_insn()). */
+enum { DG_STOP_RETRY, DG_STOP_BEFORE, DG_STOP_DONE };
+
+/* The stopper's own instruction is out. */
+static int dg_stopper(struct dg_gen *g)
+{
+	g->in->kind = DG_STOPPER;
+	g->in->stop = g->stop;
+	g->blk->stops |= 1u << g->stop;
+	return DG_STOP_DONE;
+}
+
+/* The first instruction of a stopper: draw what does not change. */
+static void dg_stop_begin(struct dg_gen *g)
+{
+	struct dg_rng *r = &g->rng;
+
+	g->stop_ready = false;
+	g->stop_reg = -1;
+	switch (g->stop) {
+	case DG_STOP_USER_PIO:
+		g->stop_port = (struct dg_port){ .port = DG_MID_PORT,
+						 .size = 1 << dg_below(r, 3) };
+		g->stop_dx = dg_chance(r, 50);
+		break;
+	case DG_STOP_EVENT:
+		g->stop_port = (struct dg_port){ .port = 0x21, .size = 1 };
+		g->stop_dx = dg_chance(r, 50);
+		break;
+	case DG_STOP_FAULT:
+		g->stop_absent = dg_chance(r, 50);
+		g->stop_disp_size = dg_below(r, 3);
+		g->stop_disp_size += g->stop_disp_size == 2 ? 2 : 0;
+		g->stop_disp = g->stop_disp_size == 1 ? (s8)dg_rand(r) :
+			       g->stop_disp_size ? (s32)dg_rand(r) : 0;
+		break;
+	}
+}
+
+/* A load, store, ALU, CMP or TEST with memory: not LEA, which reads none. */
+static bool dg_mem_access(struct dg_gen *g)
+{
+	unsigned int what = dg_below(&g->rng, 100);
+	int size = dg_pick_size(g);
+
+	if (what < 40)
+		return dg_mem_mov(g, size);
+	if (what < 55)
+		return dg_mem_movx(g);
+	if (what < 80)
+		return dg_mem_alu(g, size);
+	return dg_mem_cmp_test(g, size);
+}
+
+/* An access of the next instruction to the page at scratch offset @off. */
+static bool dg_access_page(struct dg_gen *g, int off, bool (*fn)(struct dg_gen *))
+{
+	bool ok;
+
+	g->lo = off;
+	g->hi = off + 4096;
+	ok = fn(g);
+	g->lo = 0;
+	g->hi = DG_SCRATCH_SIZE;
+	return ok;
+}
+
+/*
+ * MOV, MOVZX or MOVSX with MMIO: the module exits to userspace for it.
+ * Not into AH-BH, which KVM cannot complete for it (the module stops
+ * before such a load instead, as for DG_STOP_MMIO_ALU).
+ */
+static bool dg_mmio_mov(struct dg_gen *g)
+{
+	bool ok;
+
+	g->no_hi8 = true;
+	ok = dg_chance(&g->rng, 70) ? dg_mem_mov(g, dg_pick_size(g)) :
+				      dg_mem_movx(g);
+	g->no_hi8 = false;
+	return ok;
+}
+
+/* ALU r, m; CMP or TEST m, r/imm with MMIO: left to the CPU and KVM. */
+static bool dg_mmio_alu(struct dg_gen *g)
+{
+	int size = dg_pick_size(g);
+
+	if (dg_chance(&g->rng, 50))
+		return dg_mem_alu(g, size);
+	return dg_mem_cmp_test(g, size);
+}
+
+static bool dg_noncanonical(u64 v)
+{
+	return (u64)((s64)(v << 16) >> 16) != v;
+}
+
+/*
+ * An access through g->stop_reg plus g->stop_disp, which must be
+ * non-canonical on every path here (a jump may land between the MOV that
+ * loads the register and this): else the MOV comes (again) first.
+ */
+static int dg_stop_noncanonical(struct dg_gen *g)
+{
+	struct dg_reg reg = { .num = g->stop_reg };
+	struct dg_addr a = { .base = g->stop_reg, .index = -1, .target = -1 };
+	u64 v;
+
+	if (!dg_val_get(&g->st, reg, 8, &v) ||
+	    !dg_noncanonical(v + g->stop_disp)) {
+		/* REX.W B8+r imm64: bits 63:62 = 10, so any disp32 keeps it so. */
+		v = 1ull << 63 | dg_rand(&g->rng) >> 2;
+		dg_byte(g, 0x48 | (reg.num >= 8));
+		dg_byte(g, 0xb8 | (reg.num & 7));
+		dg_imm(g, v, 8);
+		dg_wrote_value(g, reg, 8, v);
+		return DG_STOP_BEFORE;
+	}
+	a.disp = g->stop_disp;
+	a.disp_size = g->stop_disp_size;
+	/* mod 0 with base 5 (RBP, R13) means no base: a disp8 of 0. */
+	if (!a.disp_size && (a.base & 7) == 5)
+		a.disp_size = 1;
+	a.sib = (a.base & 7) == RSP || dg_chance(&g->rng, 15);
+	g->fixed_addr = &a;
+	if (!dg_mem_access(g)) {
+		g->fixed_addr = NULL;
+		return DG_STOP_RETRY;
+	}
+	g->fixed_addr = NULL;
+	return dg_stopper(g);
+}
+
+/*
+ * A fault: an access to the page the guest does not map (#PF), or to a
+ * non-canonical address (#GP, #SS through RSP or RBP), through a known
+ * register whose value makes it so or one a MOV loads first.
+ */
+static int dg_stop_fault(struct dg_gen *g)
+{
+	int i, cand[DG_NR_GPRS], n = 0;
+	struct dg_reg reg;
+	u64 v;
+
+	if (g->stop_absent)
+		return dg_access_page(g, DG_ABSENT_OFF, dg_mem_access) ?
+		       dg_stopper(g) : DG_STOP_RETRY;
+	if (g->stop_reg < 0) {
+		for (i = 0; i < DG_NR_GPRS; i++) {
+			reg.num = i;
+			reg.hi8 = false;
+			if (dg_val_get(&g->st, reg, 8, &v) &&
+			    dg_noncanonical(v + g->stop_disp))
+				cand[n++] = i;
+		}
+		if (n && dg_chance(&g->rng, 50))
+			g->stop_reg = cand[dg_below(&g->rng, n)];
+		else
+			g->stop_reg = dg_below(&g->rng, DG_NR_GPRS);
+	}
+	return dg_stop_noncanonical(g);
+}
+
+/*
+ * MOV byte [RIP + disp32], imm8 into the block's own code, with the
+ * byte already there: dg_assemble() sets both.  A REX prefix with B or
+ * X changes nothing for RIP-relative operands.
+ */
+static int dg_stop_code_write(struct dg_gen *g)
+{
+	if (dg_chance(&g->rng, 15))
+		dg_byte(g, 0x40 | dg_below(&g->rng, 4));
+	dg_byte(g, 0xc6);
+	dg_byte(g, 0x05);
+	g->in->code_disp = g->in->len;
+	g->in->code_pick = dg_rand(&g->rng);
+	dg_imm(g, 0, 5);
+	return dg_stopper(g);
+}
+
+/* An OUT of AL to the master 8259's IMR that unmasks DG_EVENT_IRQ. */
+static int dg_stop_event(struct dg_gen *g)
+{
+	struct dg_reg al = { .num = RAX };
+
+	if (!g->stop_ready) {
+		g->stop_ready = true;
+		dg_mov_imm(g, 1, al, dg_rand(&g->rng) & ~(1u << DG_EVENT_IRQ));
+		return DG_STOP_BEFORE;
+	}
+	return dg_io(g, g->stop_port, g->stop_dx) ? dg_stopper(g) :
+						     DG_STOP_BEFORE;
+}
+
+/* The next instruction of stopper g->stop, or one it needs before it. */
+static int dg_stop_insn(struct dg_gen *g)
+{
+	switch (g->stop) {
+	case DG_STOP_USER_PIO:
+		return dg_io(g, g->stop_port, g->stop_dx) ? dg_stopper(g) :
+							     DG_STOP_BEFORE;
+	case DG_STOP_USER_MMIO:
+		return dg_access_page(g, DG_MMIO_OFF, dg_mmio_mov) ?
+		       dg_stopper(g) : DG_STOP_RETRY;
+	case DG_STOP_MMIO_ALU:
+		return dg_access_page(g, DG_MMIO_OFF, dg_mmio_alu) ?
+		       dg_stopper(g) : DG_STOP_RETRY;
+	case DG_STOP_CODE_WRITE:
+		return dg_stop_code_write(g);
+	case DG_STOP_FAULT:
+		return dg_stop_fault(g);
+	default:
+		return dg_stop_event(g);
+	}
+}
+
+/*
+ * Whether the instruction at g->idx is a stopper, or one it needs first,
+ * and then it, from the stoppers' stream.
+ */
+static bool dg_stop(struct dg_gen *g)
+{
+	struct dg_rng main = g->rng;
+	int r;
+
+	if (!g->want_stop) {
+		if (!(g->stop_at & (1ull << g->idx)))
+			return false;
+		g->stop = g->stop_kind[g->idx];
+	}
+	g->rng = g->trng;
+	if (!g->want_stop)
+		dg_stop_begin(g);
+	do {
+		g->in->len = 0;
+		g->in->rip_disp = 0;
+		g->in->kind = DG_OTHER;
+		r = dg_stop_insn(g);
+	} while (r == DG_STOP_RETRY);
+	g->want_stop = r == DG_STOP_BEFORE;
+	g->trng = g->rng;
+	g->rng = main;
+	return true;
+}
+
 /* ---- blocks ---- */
 
 /* The instruction at g->idx, other than the first and the last. */
@@ -1234,6 +1581,8 @@ static void dg_body_insn(struct dg_gen *g)
 	do {
 		g->in->len = 0;
 		g->in->rip_disp = 0;
+		if (dg_stop(g))
+			return;
 		if (g->want_io) {
 			g->want_io = !dg_io(g, g->io, g->io_dx);
 			return;
@@ -1286,8 +1635,29 @@ static void dg_end(struct dg_gen *g)
 }
 
 /*
+ * Code write @i stores the byte at offset code_pick modulo the block's
+ * length, which must be set already: not one of the displacement or
+ * immediate of a code write, for which it takes that instruction's first
+ * byte instead.
+ */
+static void dg_code_write(struct dg_block *blk, int i)
+{
+	struct dg_insn *in = &blk->insn[i], *t;
+	int at = in->code_pick % blk->len, j = 0, disp;
+
+	while (blk->off[j + 1] <= at)
+		j++;
+	t = &blk->insn[j];
+	if (t->code_disp && at - blk->off[j] >= t->code_disp)
+		at = blk->off[j];
+	disp = at - blk->off[i + 1];
+	memcpy(&in->bytes[in->code_disp], &disp, 4);
+	in->bytes[in->code_disp + 4] = t->bytes[at - blk->off[j]];
+}
+
+/*
  * Lay out the instructions, with rel8 jumps made rel32 where needed, then
- * set the displacements of jumps and RIP-relative operands.
+ * set the displacements of jumps, RIP-relative operands and code writes.
  */
 static void dg_assemble(struct dg_block *blk, const struct dg_params *p)
 {
@@ -1339,6 +1709,10 @@ static void dg_assemble(struct dg_block *blk, const struct dg_params *p)
 			memcpy(&b[2], &disp, 4);
 		}
 	}
+	for (i = 0; i < blk->nr_insns; i++) {
+		if (blk->insn[i].code_disp)
+			dg_code_write(blk, i);
+	}
 }
 
 /* Generate a block of @nr_body instructions between the first and last. */
@@ -1353,6 +1727,7 @@ static void dg_try(struct dg_gen *g, struct dg_block *blk, int nr_body)
 		blk->gpr[i] = dg_value(&g->rng);
 	/* Bit 1 is always set; TF, IF and the system flags stay clear. */
 	blk->rflags = 0x2 | (dg_rand(&g->rng) & (DG_ARITH | DG_DF));
+	dg_plan_stops(g, nr_body);
 	if (g->params->mem_share)
 		dg_address_registers(g);
 	g->st = (struct dg_state){ .live = true, .defined = DG_ARITH,
@@ -1412,10 +1787,13 @@ void dg_generate(u64 seed, u64 index, const struct dg_params *p,
 	struct dg_gen g = { .rng.s = seed ^ (index * 0xd1b54a32d192ed03ull),
 			    .srng.s = seed ^ 0x5851f42d4c957f2dull ^
 				      (index * 0xe7037ed1a0b428dbull),
-			    .params = p };
+			    .trng.s = seed ^ 0x2545f4914f6cdd1dull ^
+				      (index * 0x8cb92ba72f3d8dd7ull),
+			    .params = p, .hi = DG_SCRATCH_SIZE };
 	int nr_body;
 
 	dg_rand(&g.rng);
+	g.stopping = p->stop_share && dg_chance(&g.trng, p->stop_share);
 	nr_body = dg_chance(&g.rng, 50) ? 1 + dg_below(&g.rng, 12) :
 		  1 + dg_below(&g.rng, DG_MAX_INSNS - 2);
 	for (;;) {

@@ -7,8 +7,11 @@
  * ends with an OUT to a port no in-kernel device takes, which exits to
  * userspace.  A share of the instructions have a memory operand whose
  * address lands in a scratch buffer of guest RAM, and another share are
- * INS or OUTS between that buffer and an in-kernel device.  The
- * generator is a pure function of (seed, index, struct dg_params).
+ * INS or OUTS between that buffer and an in-kernel device.  A share of
+ * the blocks have stoppers at random positions after the first
+ * instruction, where the block stops early or exits to userspace in its
+ * middle (enum dg_stop).  The generator is a pure function of (seed,
+ * index, struct dg_params).
  */
 #ifndef KC_DIFF_GEN_H
 #define KC_DIFF_GEN_H
@@ -19,6 +22,8 @@
 #define DG_ZONE_PORT	0x80	/* coalesced PIO zone: 0x80-0x87 */
 #define DG_ZONE_SIZE	8
 #define DG_USER_PORT	0xe9	/* no in-kernel device: ends a block */
+#define DG_MID_PORT	0xea	/* no in-kernel device: a stopper's OUT */
+#define DG_HANDLER_PORT	0xeb	/* the guest's fault and interrupt handler */
 
 /*
  * A block fits the module's scan window (256 bytes) and extent (the
@@ -39,10 +44,25 @@
 #define DG_SCRATCH_PAGES	2
 #define DG_SCRATCH_SIZE		(DG_SCRATCH_PAGES * 4096)
 
+/*
+ * After the scratch buffer, and addressed as it is: a page the guest maps
+ * to guest-physical memory no memslot covers (MMIO only userspace takes),
+ * then a page the guest does not map.  Only stoppers address them.
+ */
+#define DG_MMIO_OFF		DG_SCRATCH_SIZE
+#define DG_ABSENT_OFF		(DG_SCRATCH_SIZE + 4096)
+#define DG_REGION_END		(DG_ABSENT_OFF + 4096)
+
+/* The master 8259's line an event stopper unmasks: always edge-triggered. */
+#define DG_EVENT_IRQ		1
+#define DG_MAX_STOPS		3
+
 /* Percentage of memory-operand instructions by default; 0: none. */
 #define DG_DEFAULT_MEM_SHARE	20
 /* Percentage of instructions that begin an INS or OUTS by default. */
 #define DG_DEFAULT_STRING_SHARE	6
+/* Percentage of blocks with stoppers by default. */
+#define DG_DEFAULT_STOP_SHARE	30
 
 /* Where the block and the scratch buffer are in the guest, and the mix. */
 struct dg_params {
@@ -63,7 +83,33 @@ struct dg_params {
 	 * 0 every block is.
 	 */
 	unsigned int string_share;
+	/*
+	 * Percentage of blocks with stoppers: 1 to DG_MAX_STOPS instructions
+	 * at random positions after the first that make the module stop the
+	 * block, or exit to userspace in its middle, there.  Drawn from a
+	 * stream of their own: a block without stoppers is the block the
+	 * generator made before them, and with 0 every block is.
+	 */
+	unsigned int stop_share;
 };
+
+/*
+ * What makes a block stop before its final OUT, and the module's counter
+ * that says so.  Positions are instruction indexes; a stopper may need
+ * MOVs before it (DX, AL, a base register), which come first.
+ */
+enum dg_stop {
+	DG_STOP_NONE,
+	DG_STOP_USER_PIO,	/* OUT to DG_MID_PORT: user_pio, resumed */
+	DG_STOP_USER_MMIO,	/* MOV, MOVZX, MOVSX with MMIO: user_mmio */
+	DG_STOP_MMIO_ALU,	/* ALU, CMP, TEST with MMIO: stop_user_io */
+	DG_STOP_CODE_WRITE,	/* the code's own byte, stored: stop_code_write */
+	DG_STOP_FAULT,		/* non-canonical or absent: stop_fault */
+	DG_STOP_EVENT,		/* OUT unmasking DG_EVENT_IRQ: stop_event */
+	DG_NR_STOPS,
+};
+
+extern const char * const dg_stop_names[DG_NR_STOPS];
 
 enum dg_kind {
 	DG_OTHER,
@@ -72,6 +118,7 @@ enum dg_kind {
 	DG_MEM,		/* with a memory operand (LEA too) */
 	DG_STRING,	/* INS or OUTS to an in-kernel device: I/O too */
 	DG_END,		/* the OUT to DG_USER_PORT */
+	DG_STOPPER,	/* a stopper: see dg_insn.stop */
 };
 
 struct dg_insn {
@@ -89,6 +136,16 @@ struct dg_insn {
 	 */
 	u8 rip_disp;
 	int rip_target;
+	u8 stop;	/* enum dg_stop, with DG_STOPPER */
+	/* An 8-bit OUT to an 8259's IMR, which makes KVM look for events. */
+	bool imr_write;
+	/*
+	 * Code writes: the disp32 at bytes[code_disp], then the imm8, are
+	 * set once the block is laid out, to store the byte already at
+	 * offset code_pick modulo the block's length.
+	 */
+	u8 code_disp;
+	u32 code_pick;
 };
 
 #define DG_CC_ALWAYS	0x10
@@ -101,7 +158,8 @@ struct dg_block {
 	int len;
 	/* Initial state; registers by their number in the encoding. */
 	u64 gpr[DG_NR_GPRS];
-	u64 rflags;
+	u64 rflags;		/* IF set with an event stopper */
+	u8 stops;		/* BIT(enum dg_stop) of the stoppers it has */
 	/* The scratch buffer before the block. */
 	u8 mem[DG_SCRATCH_SIZE];
 };
