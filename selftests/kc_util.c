@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -637,4 +638,16 @@ void kc_check_same_ring(const struct kc_run *off, const struct kc_run *run)
 				    b[i].phys_addr, b[i].len, b[i].data[0],
 				    a[i].phys_addr, a[i].len, a[i].data[0]);
 	}
+}
+
+bool kc_vm_dir_exists(pid_t pid)
+{
+	char pattern[64];
+	glob_t gl;
+	bool found;
+
+	snprintf(pattern, sizeof(pattern), "/sys/kernel/debug/kvm/%d-*", pid);
+	found = !glob(pattern, 0, NULL, &gl);
+	globfree(&gl);
+	return found;
 }

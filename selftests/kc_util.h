@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <linux/types.h>
 
 #include "kselftest.h"
@@ -178,6 +179,9 @@ static inline void kc_each_mode(void (*test_mode)(int mode, void *arg),
 				      what);
 	}
 }
+
+/* Whether process @pid has a VM: its KVM debugfs directory exists. */
+bool kc_vm_dir_exists(pid_t pid);
 
 /* A random seed's number, or a random one for "random". */
 u64 kc_parse_seed(const char *arg);

@@ -465,18 +465,6 @@ static int open_vm_stats(pid_t pid)
 	return fd;
 }
 
-static bool vm_dir_exists(pid_t pid)
-{
-	char pattern[64];
-	glob_t gl;
-	bool found;
-
-	snprintf(pattern, sizeof(pattern), "/sys/kernel/debug/kvm/%d-*", pid);
-	found = !glob(pattern, 0, NULL, &gl);
-	globfree(&gl);
-	return found;
-}
-
 /* The file still reads the dead VM's counters; "exits N" comes first. */
 static void check_stats_fd(int fd)
 {
@@ -530,7 +518,7 @@ static void kill_round(int k)
 		TEST_ASSERT_EQ(kc_module_unload(), -EWOULDBLOCK);
 		close(stats_fd);
 	}
-	TEST_ASSERT(!vm_dir_exists(pid), "round %d: VM of %d still there",
+	TEST_ASSERT(!kc_vm_dir_exists(pid), "round %d: VM of %d still there",
 		    round, pid);
 	if (round == 1)
 		load_module("");

@@ -28,7 +28,6 @@
  * KCSAN...).  Loops are bounded by the guests' iterations.
  */
 #include <errno.h>
-#include <glob.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -474,18 +473,6 @@ static void vms_child(int mode, int ready_fd)
 		pause();
 }
 
-static bool vm_dir_exists(pid_t pid)
-{
-	char pattern[64];
-	glob_t gl;
-	bool found;
-
-	snprintf(pattern, sizeof(pattern), "/sys/kernel/debug/kvm/%d-*", pid);
-	found = !glob(pattern, 0, NULL, &gl);
-	globfree(&gl);
-	return found;
-}
-
 static void phase_vms(int mode)
 {
 	int fds[2][2], status, k, i;
@@ -515,7 +502,7 @@ static void phase_vms(int mode)
 			TEST_ASSERT(WIFSIGNALED(status) &&
 				    WTERMSIG(status) == SIGKILL,
 				    "VMS, round %d: child status 0x%x", k, status);
-			TEST_ASSERT(!vm_dir_exists(pid[i]),
+			TEST_ASSERT(!kc_vm_dir_exists(pid[i]),
 				    "VMS, round %d: VM of %d still there", k,
 				    pid[i]);
 		}
