@@ -50,7 +50,7 @@ enum kc_reg {
 #define KC_WINDOW_BYTES		256
 #define KC_PAGE_SHIFT		12	/* x86's base page */
 
-/* Guest code at a linear address, as read at one exit (fetch.c). */
+/* Guest code at a linear address, as one exit read it: fetch.c's. */
 struct kc_window {
 	unsigned long rip;	/* linear address of bytes[0] */
 	u64 gpa;		/* ... and its guest physical address */
@@ -103,7 +103,7 @@ struct kc_mem {
 /* KC_OP_JCC condition: the x86 condition code, or this for JMP. */
 #define KC_CC_ALWAYS		16
 
-/* One decoded instruction, in the form the executor runs. */
+/* One decoded instruction, as the executor runs it.  Written by decode.c. */
 struct kc_insn {
 	u8 op;			/* enum kc_op */
 	u8 sub;			/* operation or condition, by op */
@@ -161,7 +161,7 @@ static inline u64 kc_mem_linear(const struct kc_insn *k,
 unsigned int kc_decode(const u8 *bytes, unsigned int len,
 		       enum kc_cpu_mode mode, struct kc_insn *k);
 
-/* What kc_scan() found: a block, whose instructions it wrote. */
+/* What kc_scan() found, a block whose instructions it wrote: scan.c's. */
 struct kc_scan {
 	u16 len;		/* bytes */
 	u16 nr_insns;
