@@ -324,26 +324,21 @@ static bool kc_may_run(struct kvm_vcpu *vcpu, struct kc_exit *exit)
 }
 
 /*
- * Handle @exit in @mode, unless it is known to go to userspace or to be
- * singular (confirm mode scans at every exit), or the vCPU's state
+ * Handle @exit in the VM's mode, unless that is off (it was not when
+ * the exit was counted, but may have changed since) or the vCPU's state
  * forbids.
  */
 static enum kvm_io_exit_result kc_coalesce(struct kc_vm *vm,
 					   struct kvm_vcpu *vcpu,
-					   enum kc_mode mode,
 					   struct kc_exit *exit)
 {
 	enum kvm_io_exit_result r = KVM_IO_EXIT_DECLINED;
+	enum kc_mode mode = kc_vm_mode(vm);
 	struct kc_window w __uninitialized;
 
 	exit->rip = kvm_rip_read(vcpu);
-	exit->bus = kc_user_io_bus(vcpu->kvm, exit);
-	if (kc_user_io_known(vm, exit)) {
-		kc_stat_inc(vm, KC_STAT_user_io_known);
-	} else if (mode != KC_MODE_CONFIRM && kc_singular_known(vm, exit)) {
-		kc_stat_inc(vm, KC_STAT_singular_known);
-	} else if (kc_may_run(vcpu, exit) &&
-		   !kc_fetch_start(vcpu, exit->rip, &w)) {
+	if (mode != KC_MODE_OFF && kc_may_run(vcpu, exit) &&
+	    !kc_fetch_start(vcpu, exit->rip, &w)) {
 		switch (mode) {
 		case KC_MODE_SCAN:
 			r = kc_mode_scan(vm, vcpu, exit, &w);
@@ -363,54 +358,145 @@ static enum kvm_io_exit_result kc_coalesce(struct kc_vm *vm,
 	return r;
 }
 
-static enum kvm_io_exit_result kc_pio_exit(struct kvm_vcpu *vcpu, int size,
-					   u16 port, bool in, bool string)
+/*
+ * Count an exit of @kind of @vm; whether the module may handle it, i.e.
+ * the VM's mode is not off.  This and the lookups below are all that an
+ * exit the module leaves to KVM at once costs: the rest is out of line,
+ * and so is the first exit of a VM, which attaches its state and offers
+ * the exit again.
+ */
+static __always_inline bool kc_exit_counted(struct kc_vm *vm,
+					    enum kc_stat kind)
 {
-	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
-	struct kc_exit exit;
-	enum kc_mode mode;
-
-	if (!vm)
-		return KVM_IO_EXIT_DECLINED;
-
 	kc_stat_inc(vm, KC_STAT_exits);
-	kc_stat_inc(vm, string ? KC_STAT_string_pio_exits :
-				 KC_STAT_pio_exits);
-	mode = kc_vm_mode(vm);
-	if (mode == KC_MODE_OFF)
+	kc_stat_inc(vm, kind);
+	return kc_vm_mode(vm) != KC_MODE_OFF;
+}
+
+/* Count an exit declined because it is known to be for KVM, for @why. */
+static __always_inline void kc_count_known(struct kc_vm *vm,
+					   enum kc_stat why)
+{
+	kc_stat_inc(vm, why);
+	kc_stat_inc(vm, KC_STAT_declined);
+}
+
+/*
+ * Whether an IN or OUT exit is known to be for KVM because its block is
+ * singular (but in confirm mode, which scans at every exit).
+ */
+static bool kc_pio_singular(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+			    bool string)
+{
+	if (string || kc_vm_mode(vm) == KC_MODE_CONFIRM ||
+	    !kc_singular_known(vm, kvm_rip_read(vcpu)))
+		return false;
+	kc_count_known(vm, KC_STAT_singular_known);
+	return true;
+}
+
+static enum kvm_io_exit_result kc_pio_exit(struct kvm_vcpu *vcpu, int size,
+					   u16 port, bool in, bool string);
+static enum kvm_io_exit_result kc_mmio_exit(struct kvm_vcpu *vcpu,
+					    gpa_t gpa);
+
+static noinline __cold enum kvm_io_exit_result
+kc_pio_exit_attach(struct kvm_vcpu *vcpu, int size, u16 port, bool in,
+		   bool string)
+{
+	if (!kc_vm_create(vcpu->kvm))
 		return KVM_IO_EXIT_DECLINED;
+	return kc_pio_exit(vcpu, size, port, in, string);
+}
+
+static noinline __cold enum kvm_io_exit_result
+kc_mmio_exit_attach(struct kvm_vcpu *vcpu, gpa_t gpa)
+{
+	if (!kc_vm_create(vcpu->kvm))
+		return KVM_IO_EXIT_DECLINED;
+	return kc_mmio_exit(vcpu, gpa);
+}
+
+static noinline enum kvm_io_exit_result
+kc_pio_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu, int size, u16 port,
+		bool in, bool string)
+{
 	/*
 	 * An INS or OUTS exit, REP forms included: the block's first
 	 * instruction must be a non-REP INS or OUTS (exec.c), so REP forms,
 	 * which the decoder never accepts, are left to KVM.
 	 */
-	exit = (struct kc_exit) {
+	struct kc_exit exit = {
 		.kind = string ? KC_EXIT_STRING_PIO : KC_EXIT_PIO,
 		.port = port,
 		.size = size,
 		.in = in,
 		.gpa = INVALID_GPA,
+		.bus = kc_user_io_bus(vcpu->kvm, KVM_PIO_BUS),
 	};
-	return kc_coalesce(vm, vcpu, mode, &exit);
+
+	return kc_coalesce(vm, vcpu, &exit);
+}
+
+/*
+ * A port I/O exit of a VM whose mode is not off, for a port of devices;
+ * the exit is described only once it is not known to be singular.
+ */
+static noinline enum kvm_io_exit_result
+kc_pio_offer(struct kvm_vcpu *vcpu, int size, u16 port, bool in, bool string)
+{
+	struct kc_vm *vm = kc_vm_attached(vcpu->kvm);
+
+	if (kc_pio_singular(vm, vcpu, string))
+		return KVM_IO_EXIT_DECLINED;
+	return kc_pio_coalesce(vm, vcpu, size, port, in, string);
+}
+
+static enum kvm_io_exit_result kc_pio_exit(struct kvm_vcpu *vcpu, int size,
+					   u16 port, bool in, bool string)
+{
+	struct kc_vm *vm = kc_vm_attached(vcpu->kvm);
+
+	if (unlikely(!vm))
+		return kc_pio_exit_attach(vcpu, size, port, in, string);
+	if (!kc_exit_counted(vm, string ? KC_STAT_string_pio_exits :
+					  KC_STAT_pio_exits))
+		return KVM_IO_EXIT_DECLINED;
+	if (kc_user_port_known(vm, vcpu->kvm, port)) {
+		kc_count_known(vm, KC_STAT_user_io_known);
+		return KVM_IO_EXIT_DECLINED;
+	}
+	return kc_pio_offer(vcpu, size, port, in, string);
+}
+
+/* An MMIO exit of a VM whose mode is not off, for an address of devices. */
+static noinline enum kvm_io_exit_result
+kc_mmio_offer(struct kvm_vcpu *vcpu, gpa_t gpa)
+{
+	struct kc_vm *vm = kc_vm_attached(vcpu->kvm);
+	struct kc_exit exit = {
+		.kind = KC_EXIT_MMIO,
+		.gpa = gpa,
+		.bus = kc_user_io_bus(vcpu->kvm, KVM_MMIO_BUS),
+	};
+
+	return kc_coalesce(vm, vcpu, &exit);
 }
 
 static enum kvm_io_exit_result kc_mmio_exit(struct kvm_vcpu *vcpu,
 					    gpa_t gpa)
 {
-	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
-	struct kc_exit exit;
-	enum kc_mode mode;
+	struct kc_vm *vm = kc_vm_attached(vcpu->kvm);
 
-	if (!vm)
+	if (unlikely(!vm))
+		return kc_mmio_exit_attach(vcpu, gpa);
+	if (!kc_exit_counted(vm, KC_STAT_mmio_exits))
 		return KVM_IO_EXIT_DECLINED;
-
-	kc_stat_inc(vm, KC_STAT_exits);
-	kc_stat_inc(vm, KC_STAT_mmio_exits);
-	mode = kc_vm_mode(vm);
-	if (mode == KC_MODE_OFF)
+	if (kc_user_mmio_known(vm, vcpu->kvm, gpa)) {
+		kc_count_known(vm, KC_STAT_user_io_known);
 		return KVM_IO_EXIT_DECLINED;
-	exit = (struct kc_exit) { .kind = KC_EXIT_MMIO, .gpa = gpa };
-	return kc_coalesce(vm, vcpu, mode, &exit);
+	}
+	return kc_mmio_offer(vcpu, gpa);
 }
 
 /*
@@ -435,7 +521,7 @@ static bool kc_resume_code(struct kvm_vcpu *vcpu, const struct kc_exit *exit,
  */
 static enum kvm_io_exit_result kc_resume(struct kvm_vcpu *vcpu, u64 cookie)
 {
-	struct kc_vm *vm = kc_vm_get(vcpu->kvm);
+	struct kc_vm *vm = kc_vm_attached(vcpu->kvm);
 	enum kvm_io_exit_result r;
 	struct kc_block *blk;
 	struct kc_exit exit;

@@ -23,6 +23,9 @@
 #ifndef KVM_COALESCE_H
 #define KVM_COALESCE_H
 
+#include <linux/bitops.h>
+#include <linux/hash.h>
+#include <linux/kvm_host.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
 #include <linux/refcount.h>
@@ -36,8 +39,6 @@
 #include "interface.h"
 
 struct dentry;
-struct kvm;
-struct kvm_vcpu;
 struct seq_file;
 
 /* Most blocks a VM's table holds; the oldest is evicted beyond. */
@@ -201,16 +202,39 @@ struct kc_vm {
 };
 
 /* params.c: module parameters, read locklessly at each exit */
-enum kc_mode kc_param_mode(void);
-unsigned int kc_param_extent(void);
+extern unsigned int kc_mode_param;
+extern unsigned int kc_extent_param;
+
+static inline enum kc_mode kc_param_mode(void)
+{
+	return READ_ONCE(kc_mode_param);
+}
+
+static inline unsigned int kc_param_extent(void)
+{
+	return READ_ONCE(kc_extent_param);
+}
+
 int kc_parse_mode(const char *val);
 int kc_parse_extent(const char *val, unsigned int *extent);
 const char *kc_mode_name(enum kc_mode mode);
 
 /* vm.c */
-struct kc_vm *kc_vm_get(struct kvm *kvm);
+struct kc_vm *kc_vm_create(struct kvm *kvm);
 void kc_vm_set_mode(struct kc_vm *vm, int mode);
 void kc_vm_set_extent(struct kc_vm *vm, unsigned int extent);
+
+/*
+ * The state attached to @kvm, or NULL: the VM's first exit creates it
+ * (kc_vm_create()).  For exit callbacks, which it cannot be released
+ * under.
+ */
+static inline struct kc_vm *kc_vm_attached(struct kvm *kvm)
+{
+	struct kvm_io_exit_vm *hook = kvm_io_exit_get_vm(kvm);
+
+	return hook ? container_of(hook, struct kc_vm, hook) : NULL;
+}
 
 /* The VM's mode: its override, else the module parameter. */
 static inline enum kc_mode kc_vm_mode(struct kc_vm *vm)
@@ -271,19 +295,82 @@ void kc_table_insert(struct kc_vm *vm, struct kc_block *blk);
 void kc_table_remove(struct kc_vm *vm, struct kc_block *blk);
 void kc_table_show(struct kc_vm *vm, struct seq_file *m);
 
-/* user_io.c */
+/*
+ * user_io.c; the lookups, which every exit makes, inline here.  They
+ * read entries without locks (see user_io.c).
+ */
 int kc_user_io_init(struct kc_vm *vm);
 void kc_user_io_destroy(struct kc_vm *vm);
-const void *kc_user_io_bus(struct kvm *kvm, const struct kc_exit *exit);
-bool kc_user_io_known(struct kc_vm *vm, const struct kc_exit *exit);
 void kc_user_io_note(struct kc_vm *vm, struct kvm *kvm,
 		     const struct kc_exit *exit);
 
-/* singular.c */
+/* The bus @idx of @kvm, to compare with an entry's, never dereferenced. */
+static inline const void *kc_user_io_bus(struct kvm *kvm, enum kvm_bus idx)
+{
+	return rcu_access_pointer(kvm->buses[idx]);
+}
+
+static inline unsigned int kc_user_mmio_slot(gpa_t gpa)
+{
+	return hash_64(gpa, ilog2(KC_USER_MMIO_SLOTS));
+}
+
+/* Whether an access to @port is known to go to userspace. */
+static inline bool kc_user_port_known(struct kc_vm *vm, struct kvm *kvm,
+				      u16 port)
+{
+	return READ_ONCE(vm->user_pio_bus) ==
+	       kc_user_io_bus(kvm, KVM_PIO_BUS) &&
+	       test_bit(port, vm->user_ports);
+}
+
+/* ... to @gpa. */
+static inline bool kc_user_mmio_known(struct kc_vm *vm, struct kvm *kvm,
+				      gpa_t gpa)
+{
+	return READ_ONCE(vm->user_mmio_bus) ==
+	       kc_user_io_bus(kvm, KVM_MMIO_BUS) &&
+	       READ_ONCE(vm->user_mmio[kc_user_mmio_slot(gpa)]) == gpa;
+}
+
+/* singular.c; the lookup inline, as above. */
 void kc_singular_init(struct kc_vm *vm);
-bool kc_singular_known(struct kc_vm *vm, const struct kc_exit *exit);
 void kc_singular_note(struct kc_vm *vm, const struct kc_exit *exit,
 		      unsigned int extent);
+
+/* Exits an entry serves before the full path looks at its code again. */
+#define KC_SINGULAR_USES	64
+
+/* No RIP: non-canonical in 4- and 5-level paging. */
+#define KC_NO_RIP		BIT_ULL(63)
+
+static inline struct kc_singular *kc_singular_slot(struct kc_vm *vm,
+						   unsigned long rip)
+{
+	return &vm->singular[hash_64(rip, ilog2(KC_SINGULAR_SLOTS))];
+}
+
+/*
+ * Whether the IN or OUT at @rip, which exited, is known to be a lone
+ * access: its block was singular, scanned with the current extent, and
+ * the entry has not served its exits yet.
+ */
+static inline bool kc_singular_known(struct kc_vm *vm, unsigned long rip)
+{
+	struct kc_singular *e = kc_singular_slot(vm, rip);
+	unsigned int uses;
+
+	if (READ_ONCE(e->rip) != rip ||
+	    READ_ONCE(e->extent) != kc_vm_extent(vm))
+		return false;
+	uses = READ_ONCE(e->uses) + 1;
+	if (uses >= KC_SINGULAR_USES) {
+		WRITE_ONCE(e->rip, KC_NO_RIP);
+		return false;
+	}
+	WRITE_ONCE(e->uses, uses);
+	return true;
+}
 
 /* exec.c */
 void kc_exec(struct kvm_vcpu *vcpu, const struct kc_exit *exit,

@@ -20,8 +20,8 @@ static const char * const kc_mode_names[KC_NR_MODES] = KC_MODE_NAMES;
  * the code at every lookup, and runs a block at its first sighting,
  * which confirm does not (Documentation/design.rst).
  */
-static unsigned int kc_mode = KC_MODE_ADDR;
-static unsigned int kc_extent = KC_EXTENT_DEFAULT;
+unsigned int kc_mode_param = KC_MODE_ADDR;
+unsigned int kc_extent_param = KC_EXTENT_DEFAULT;
 
 /* A mode's index, or -EINVAL; trailing newline allowed. */
 int kc_parse_mode(const char *val)
@@ -54,13 +54,13 @@ static int kc_mode_set(const char *val, const struct kernel_param *kp)
 	if (mode < 0)
 		return -EINVAL;
 
-	WRITE_ONCE(kc_mode, mode);
+	WRITE_ONCE(kc_mode_param, mode);
 	return 0;
 }
 
 static int kc_mode_get(char *buf, const struct kernel_param *kp)
 {
-	return sysfs_emit(buf, "%s\n", kc_mode_names[READ_ONCE(kc_mode)]);
+	return sysfs_emit(buf, "%s\n", kc_mode_names[READ_ONCE(kc_mode_param)]);
 }
 
 static const struct kernel_param_ops kc_mode_ops = {
@@ -78,13 +78,13 @@ static int kc_extent_set(const char *val, const struct kernel_param *kp)
 	if (kc_parse_extent(val, &extent))
 		return -EINVAL;
 
-	WRITE_ONCE(kc_extent, extent);
+	WRITE_ONCE(kc_extent_param, extent);
 	return 0;
 }
 
 static int kc_extent_get(char *buf, const struct kernel_param *kp)
 {
-	return sysfs_emit(buf, "%u\n", READ_ONCE(kc_extent));
+	return sysfs_emit(buf, "%u\n", READ_ONCE(kc_extent_param));
 }
 
 static const struct kernel_param_ops kc_extent_ops = {
@@ -94,14 +94,3 @@ static const struct kernel_param_ops kc_extent_ops = {
 module_param_cb(extent, &kc_extent_ops, NULL, 0644);
 MODULE_PARM_DESC(extent, "Instructions scanned after an I/O instruction ("
 		 __stringify(KC_EXTENT_MIN) "-" __stringify(KC_EXTENT_MAX) ")");
-
-enum kc_mode kc_param_mode(void)
-{
-	return READ_ONCE(kc_mode);
-}
-
-unsigned int kc_param_extent(void)
-{
-	return READ_ONCE(kc_extent);
-}
-

@@ -31,12 +31,6 @@
 
 #include "kvm_coalesce.h"
 
-/* Exits an entry serves before the full path looks at its code again. */
-#define KC_SINGULAR_USES	64
-
-/* No RIP: non-canonical in 4- and 5-level paging. */
-#define KC_NO_RIP		BIT_ULL(63)
-
 void kc_singular_init(struct kc_vm *vm)
 {
 	int i;
@@ -45,34 +39,10 @@ void kc_singular_init(struct kc_vm *vm)
 		vm->singular[i].rip = KC_NO_RIP;
 }
 
-static struct kc_singular *kc_singular_slot(struct kc_vm *vm,
-					    unsigned long rip)
-{
-	return &vm->singular[hash_64(rip, ilog2(KC_SINGULAR_SLOTS))];
-}
-
 /* Only a port I/O exit's own lone IN or OUT is remembered. */
 static bool kc_singular_exit(const struct kc_exit *exit)
 {
 	return exit->kind == KC_EXIT_PIO;
-}
-
-/* Whether @exit is known to be a lone IN or OUT. */
-bool kc_singular_known(struct kc_vm *vm, const struct kc_exit *exit)
-{
-	struct kc_singular *e = kc_singular_slot(vm, exit->rip);
-	unsigned int uses;
-
-	if (!kc_singular_exit(exit) || READ_ONCE(e->rip) != exit->rip ||
-	    READ_ONCE(e->extent) != kc_vm_extent(vm))
-		return false;
-	uses = READ_ONCE(e->uses) + 1;
-	if (uses >= KC_SINGULAR_USES) {
-		WRITE_ONCE(e->rip, KC_NO_RIP);
-		return false;
-	}
-	WRITE_ONCE(e->uses, uses);
-	return true;
 }
 
 /* @exit ran a singular block, scanned with @extent: remember it. */

@@ -51,10 +51,6 @@ void kc_user_io_destroy(struct kc_vm *vm)
 }
 
 /* The current bus: compared, never dereferenced. */
-static const void *kc_bus(struct kvm *kvm, enum kvm_bus idx)
-{
-	return rcu_access_pointer(kvm->buses[idx]);
-}
 
 /*
  * Whether a device on @kvm's bus @idx covers an access of @len bytes at
@@ -82,29 +78,6 @@ static bool kc_bus_covers(struct kvm *kvm, enum kvm_bus idx, gpa_t addr,
 	return false;
 }
 
-static unsigned int kc_user_mmio_slot(gpa_t gpa)
-{
-	return hash_64(gpa, ilog2(KC_USER_MMIO_SLOTS));
-}
-
-/* The bus the access of @exit goes to: compared, never dereferenced. */
-const void *kc_user_io_bus(struct kvm *kvm, const struct kc_exit *exit)
-{
-	return kc_bus(kvm, exit->gpa == INVALID_GPA ? KVM_PIO_BUS :
-						      KVM_MMIO_BUS);
-}
-
-/* Whether the exit of @exit is known to go to userspace. */
-bool kc_user_io_known(struct kc_vm *vm, const struct kc_exit *exit)
-{
-	if (exit->gpa == INVALID_GPA)
-		return READ_ONCE(vm->user_pio_bus) == exit->bus &&
-		       test_bit(exit->port, vm->user_ports);
-	return READ_ONCE(vm->user_mmio_bus) == exit->bus &&
-	       READ_ONCE(vm->user_mmio[kc_user_mmio_slot(exit->gpa)]) ==
-	       exit->gpa;
-}
-
 /*
  * No in-kernel device took the exiting access of @exit: remember it,
  * unless a device covers it, or the bus changed since
@@ -115,7 +88,7 @@ void kc_user_io_note(struct kc_vm *vm, struct kvm *kvm,
 		     const struct kc_exit *exit)
 {
 	if (exit->gpa == INVALID_GPA) {
-		if (kc_bus(kvm, KVM_PIO_BUS) != exit->bus ||
+		if (kc_user_io_bus(kvm, KVM_PIO_BUS) != exit->bus ||
 		    kc_bus_covers(kvm, KVM_PIO_BUS, exit->port, exit->size))
 			return;
 		if (READ_ONCE(vm->user_pio_bus) != exit->bus) {
@@ -126,7 +99,7 @@ void kc_user_io_note(struct kc_vm *vm, struct kvm *kvm,
 		return;
 	}
 
-	if (kc_bus(kvm, KVM_MMIO_BUS) != exit->bus ||
+	if (kc_user_io_bus(kvm, KVM_MMIO_BUS) != exit->bus ||
 	    kc_bus_covers(kvm, KVM_MMIO_BUS, exit->gpa, 1))
 		return;
 	if (READ_ONCE(vm->user_mmio_bus) != exit->bus) {

@@ -33,7 +33,7 @@ static void kc_vm_release(struct kvm *kvm, struct kvm_io_exit_vm *hook,
 	kc_vm_free(vm);
 }
 
-static struct kc_vm *kc_vm_create(struct kvm *kvm)
+struct kc_vm *kc_vm_create(struct kvm *kvm)
 {
 	struct kvm_io_exit_vm *attached;
 	struct kc_vm *vm;
@@ -71,21 +71,6 @@ free_stats:
 free_vm:
 	kfree(vm);
 	return NULL;
-}
-
-/*
- * The state of @kvm, created on first use.  Called from exit callbacks
- * only, where the state cannot be released.  NULL if it could not be
- * allocated: the exit is then left to KVM.
- */
-struct kc_vm *kc_vm_get(struct kvm *kvm)
-{
-	struct kvm_io_exit_vm *hook = kvm_io_exit_get_vm(kvm);
-
-	if (likely(hook))
-		return container_of(hook, struct kc_vm, hook);
-
-	return kc_vm_create(kvm);
 }
 
 /* Override the mode parameter for @vm; < 0 follows it again. */
