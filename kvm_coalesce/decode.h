@@ -54,6 +54,7 @@ enum kc_reg {
 struct kc_window {
 	unsigned long rip;	/* linear address of bytes[0] */
 	u64 gpa;		/* ... and its guest physical address */
+	unsigned long hva;	/* ... and host address, 0 if not known */
 	unsigned int len;	/* bytes read */
 	u8 bytes[KC_WINDOW_BYTES];
 };

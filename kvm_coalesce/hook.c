@@ -338,7 +338,7 @@ static enum kvm_io_exit_result kc_coalesce(struct kc_vm *vm,
 
 	exit->rip = kvm_rip_read(vcpu);
 	if (mode != KC_MODE_OFF && kc_may_run(vcpu, exit) &&
-	    !kc_fetch_start(vcpu, exit->rip, &w)) {
+	    !kc_fetch_start(vm, vcpu, exit->rip, &w)) {
 		switch (mode) {
 		case KC_MODE_SCAN:
 			r = kc_mode_scan(vm, vcpu, exit, &w);
@@ -503,12 +503,13 @@ static enum kvm_io_exit_result kc_mmio_exit(struct kvm_vcpu *vcpu,
  * Whether @blk's code is still at RIP minus @exit->start, translated
  * anew: userspace may have changed the guest's memory or page tables.
  */
-static bool kc_resume_code(struct kvm_vcpu *vcpu, const struct kc_exit *exit,
+static bool kc_resume_code(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+			   const struct kc_exit *exit,
 			   const struct kc_block *blk)
 {
 	struct kc_window w __uninitialized;
 
-	if (kc_fetch_start(vcpu, exit->rip - exit->start, &w) ||
+	if (kc_fetch_start(vm, vcpu, exit->rip - exit->start, &w) ||
 	    w.gpa != blk->gpa || kc_fetch(vcpu, &w, blk->len))
 		return false;
 	return w.len == blk->len && kc_block_same_code(blk, &w);
@@ -539,7 +540,7 @@ static enum kvm_io_exit_result kc_resume(struct kvm_vcpu *vcpu, u64 cookie)
 	blk = kc_table_get(vm, FIELD_GET(KC_COOKIE_GPA, cookie));
 	if (!blk)
 		return KVM_IO_EXIT_DECLINED;
-	if (blk->mode != exit.mode || !kc_resume_code(vcpu, &exit, blk)) {
+	if (blk->mode != exit.mode || !kc_resume_code(vm, vcpu, &exit, blk)) {
 		kc_block_put(blk);
 		return KVM_IO_EXIT_DECLINED;
 	}

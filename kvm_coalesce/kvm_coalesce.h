@@ -159,6 +159,37 @@ struct kc_singular {
 	u8 extent;		/* the extent the block was scanned with */
 };
 
+/* Paging-structure levels of 5-level paging, the most a walk reads. */
+#define KC_MAX_LEVELS		5
+
+/*
+ * The translation of the code page a vCPU last fetched from, and what
+ * it was derived from: the linear page, user or supervisor fetch, the
+ * paging mode and controls (the MMU's CPU role), CR3, the memslots'
+ * generation, and each paging-structure entry read on the way, with its
+ * host address.  Written by fetch.c.
+ */
+struct kc_code_tlb {
+	unsigned long page;	/* linear; 0 with levels 0: empty */
+	bool user;
+	u8 levels;		/* entries read, 0 if the entry is empty */
+	u64 role;
+	unsigned long cr3;
+	u64 generation;
+	gpa_t gpa;		/* of the page */
+	unsigned long hva;	/* of the page */
+	u64 __user *ptep[KC_MAX_LEVELS];
+	u64 pte[KC_MAX_LEVELS];
+};
+
+/*
+ * Per-vCPU state, allocated by vm.c at the vCPU's first exit that needs
+ * it.  Only the vCPU's own exits, which KVM serializes, use it.
+ */
+struct kc_vcpu {
+	struct kc_code_tlb tlb;
+};
+
 /*
  * Per-VM state, attached to the VM by the first exit the module sees and
  * released by KVM (see asm/kvm_io_exit.h): when the VM is destroyed, or
@@ -171,6 +202,9 @@ struct kc_vm {
 	struct kvm *kvm;
 	struct kc_stats __percpu *stats;
 	struct dentry *debugfs;	/* debugfs.c; NULL without KVM's */
+	/* Per vCPU, by vcpu_idx; each slot set by its vCPU only. */
+	struct kc_vcpu **vcpus;
+	unsigned int nr_vcpus;
 
 	/* Overrides of the parameters, < 0 or 0: use those. */
 	int mode;
@@ -221,6 +255,7 @@ const char *kc_mode_name(enum kc_mode mode);
 
 /* vm.c */
 struct kc_vm *kc_vm_create(struct kvm *kvm);
+struct kc_vcpu *kc_vcpu_get(struct kc_vm *vm, struct kvm_vcpu *vcpu);
 void kc_vm_set_mode(struct kc_vm *vm, int mode);
 void kc_vm_set_extent(struct kc_vm *vm, unsigned int extent);
 
@@ -273,8 +308,8 @@ bool kc_io_allowed(int cpl, unsigned long rflags);
 bool kc_branches_recorded(struct kvm_vcpu *vcpu);
 
 /* fetch.c */
-int kc_fetch_start(struct kvm_vcpu *vcpu, unsigned long rip,
-		   struct kc_window *w);
+int kc_fetch_start(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+		   unsigned long rip, struct kc_window *w);
 int kc_fetch(struct kvm_vcpu *vcpu, struct kc_window *w, unsigned int len);
 
 /* table.c */

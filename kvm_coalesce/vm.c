@@ -16,6 +16,11 @@
 
 static void kc_vm_free(struct kc_vm *vm)
 {
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		kfree(vm->vcpus[i]);
+	kfree(vm->vcpus);
 	kc_user_io_destroy(vm);
 	kc_table_destroy(vm);
 	free_percpu(vm->stats);
@@ -49,6 +54,12 @@ struct kc_vm *kc_vm_create(struct kvm *kvm)
 		goto free_stats;
 	if (kc_user_io_init(vm))
 		goto destroy_table;
+	/* Fixed once the VM has a vCPU, which this exit proves. */
+	vm->nr_vcpus = kvm->max_vcpus;
+	vm->vcpus = kcalloc(vm->nr_vcpus, sizeof(*vm->vcpus),
+			    GFP_KERNEL_ACCOUNT);
+	if (!vm->vcpus)
+		goto destroy_user_io;
 	kc_singular_init(vm);
 	vm->kvm = kvm;
 	vm->mode = -1;
@@ -64,6 +75,8 @@ struct kc_vm *kc_vm_create(struct kvm *kvm)
 	kc_debugfs_create_vm(vm);
 	return vm;
 
+destroy_user_io:
+	kc_user_io_destroy(vm);
 destroy_table:
 	kc_table_destroy(vm);
 free_stats:
@@ -71,6 +84,25 @@ free_stats:
 free_vm:
 	kfree(vm);
 	return NULL;
+}
+
+/*
+ * @vcpu's state, allocated at its first use; NULL if it could not be.
+ * Only @vcpu's exits, which KVM serializes, set or read its slot.
+ */
+struct kc_vcpu *kc_vcpu_get(struct kc_vm *vm, struct kvm_vcpu *vcpu)
+{
+	unsigned int idx = vcpu->vcpu_idx;
+	struct kc_vcpu *v;
+
+	if (WARN_ON_ONCE(idx >= vm->nr_vcpus))
+		return NULL;
+	v = vm->vcpus[idx];
+	if (likely(v))
+		return v;
+	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	vm->vcpus[idx] = v;
+	return v;
 }
 
 /* Override the mode parameter for @vm; < 0 follows it again. */
