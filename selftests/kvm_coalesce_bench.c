@@ -37,7 +37,12 @@
 
 #include "kc_util.h"
 
-#define ITERATIONS	200
+/*
+ * The test VM's timer interrupts it every millisecond of -icount, and
+ * one interrupt more or less in a workload moves its time by thousands
+ * of instructions: over 2,000 calls, by a few per call.
+ */
+#define ITERATIONS	2000
 #define ZONE_PORT	0x80
 #define USER_PORT	0x81
 
