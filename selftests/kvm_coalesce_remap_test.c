@@ -6,8 +6,9 @@
  *
  * The guest calls a block of kc_remap_io.S (variant A or B: OUTs to a
  * coalesced PIO zone, a write and read-back of the 8259's IMR; the same
- * exiting OUT, other values after it) at CODE_VA three times per stage.  Between stages the host changes what
- * CODE_VA leads to, one input of the translation at a time:
+ * exiting OUT, other values after it) at CODE_VA three times per stage.
+ * Between stages the host changes what CODE_VA leads to, one input of
+ * the translation at a time:
  *
  *   1  CODE_VA maps a page of a memslot of its own, variant A
  *   2  the memslot re-registered at the same address with other host
