@@ -15,7 +15,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 src="$tmp/src/$name-$ver"
 mkdir -p "$src/kvm_coalesce" "$tmp/tree"
-cp "$KC_TOP"/Kbuild "$KC_TOP"/dkms.conf "$src/"
+cp -r "$KC_TOP"/Kbuild "$KC_TOP"/dkms.conf "$KC_TOP"/dkms "$KC_TOP"/patches "$src/"
 cp "$KC_TOP"/kvm_coalesce/Kbuild "$KC_TOP"/kvm_coalesce/*.[ch] "$src/kvm_coalesce/"
 
 dkms=(dkms --dkmstree "$tmp/tree" --sourcetree "$tmp/src")
