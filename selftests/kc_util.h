@@ -180,6 +180,26 @@ static inline void kc_each_mode(void (*test_mode)(int mode, void *arg),
 	}
 }
 
+/*
+ * The whole of a test of every mode: loads the module, hands @test_mode
+ * @nr zeroed observations of @size bytes, and prints the TAP stream of
+ * kc_each_mode(); exits with the test's status.
+ */
+static inline void kc_test_each_mode(void (*test_mode)(int mode, void *obs),
+				     size_t nr, size_t size, const char *what)
+{
+	void *obs;
+
+	kc_module_ensure_loaded();
+	obs = calloc(nr, size);
+	TEST_ASSERT(obs, "calloc");
+	ksft_print_header();
+	ksft_set_plan(KC_NR_MODES);
+	kc_each_mode(test_mode, obs, what);
+	free(obs);
+	ksft_finished();
+}
+
 /* Whether process @pid has a VM: its KVM debugfs directory exists. */
 bool kc_vm_dir_exists(pid_t pid);
 

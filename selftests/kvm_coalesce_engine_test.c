@@ -515,16 +515,7 @@ static void test_mode(int mode, void *arg)
 
 int main(int argc, char *argv[])
 {
-	struct run_obs *obs;
-
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_COALESCED_PIO));
-	kc_module_ensure_loaded();
-	obs = calloc(KC_NR_MODES, sizeof(*obs));
-	TEST_ASSERT(obs, "calloc");
-
-	ksft_print_header();
-	ksft_set_plan(KC_NR_MODES);
-	kc_each_mode(test_mode, obs, "flow chart exits, state as off");
-	free(obs);
-	ksft_finished();
+	kc_test_each_mode(test_mode, KC_NR_MODES, sizeof(struct run_obs),
+			  "flow chart exits, state as off");
 }

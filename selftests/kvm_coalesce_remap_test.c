@@ -272,17 +272,7 @@ static void test_mode(int mode, void *obs)
 
 int main(int argc, char *argv[])
 {
-	struct run_obs *obs;
-
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_COALESCED_PIO));
-	kc_module_ensure_loaded();
-	obs = calloc(1, sizeof(*obs));
-	TEST_ASSERT(obs, "calloc");
-
-	ksft_print_header();
-	ksft_set_plan(KC_NR_MODES);
-	kc_each_mode(test_mode, obs,
-		     "each changed translation ran the code it leads to");
-	free(obs);
-	ksft_finished();
+	kc_test_each_mode(test_mode, 1, sizeof(struct run_obs),
+			  "each changed translation ran the code it leads to");
 }
