@@ -451,13 +451,15 @@ static bool kc_exec_first(const struct kc_block *blk,
 	return kc_is_exiting_pio(s, &blk->insns[0], exit);
 }
 
-/* The IN or OUT @k, or the instruction @k, at offset @off, is RIP's. */
+/* The IN or OUT @k, or the instruction @k, of @blk is RIP's. */
 static void kc_exec_leave(struct kc_result *res, enum kc_outcome outcome,
-			  const struct kc_state *s, const struct kc_insn *k)
+			  const struct kc_state *s, const struct kc_block *blk,
+			  const struct kc_insn *k)
 {
 	bool in = k->op == KC_OP_IN;
 
 	res->outcome = outcome;
+	res->next_insn = k - blk->insns;
 	res->insn_len = k->len;
 	if (outcome == KC_USER_PIO) {
 		res->port = kc_port(s, k);
@@ -523,7 +525,7 @@ void kc_exec(struct kvm_vcpu *vcpu, const struct kc_exit *exit,
 				break;
 			}
 			if (step == KC_STEP_USER) {
-				kc_exec_leave(res, KC_EMULATE, &s, k);
+				kc_exec_leave(res, KC_EMULATE, &s, blk, k);
 				break;
 			}
 			if (step == KC_STEP_STOP) {
@@ -554,7 +556,8 @@ void kc_exec(struct kvm_vcpu *vcpu, const struct kc_exit *exit,
 			}
 			if (!kc_exec_io(&s, k)) {
 				if (i)
-					kc_exec_leave(res, KC_USER_PIO, &s, k);
+					kc_exec_leave(res, KC_USER_PIO, &s,
+						      blk, k);
 				else
 					res->stop = KC_STOP_USER_IO;
 				goto out;

@@ -57,12 +57,16 @@ static unsigned int kc_run_len(const struct kc_block *blk)
 	return blk->singular ? 1 : blk->nr_insns;
 }
 
-/* The cookie to resume @blk after @res's access, 0 if nothing is left. */
+/*
+ * The cookie to resume @blk after @res's access; 0 if nothing is left
+ * that would save an exit.
+ */
 static u64 kc_cookie(const struct kc_block *blk, const struct kc_result *res)
 {
 	unsigned int resume = res->next + res->insn_len;
 
-	if (resume >= blk->len)
+	if (resume >= blk->len ||
+	    !kc_block_resume_pays(blk, res->next_insn + 1))
 		return 0;
 	return FIELD_PREP(KC_COOKIE_GPA, blk->gpa) |
 	       FIELD_PREP(KC_COOKIE_RESUME, resume);

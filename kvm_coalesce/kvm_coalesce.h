@@ -107,6 +107,11 @@ struct kc_block {
 	u16 regs;		/* BIT(kc_reg) of the registers used */
 	u8 extent;		/* the extent it was scanned with */
 	bool singular;		/* one I/O instruction only */
+	/*
+	 * Which instructions a resume after userspace saves exits from (the
+	 * 65th of a block scanned with an extent of 64 never does).
+	 */
+	u64 resume_pays;
 	u8 *bytes;		/* the block's code, after insns[] */
 	struct kc_insn insns[];
 };
@@ -145,7 +150,8 @@ struct kc_result {
 	u16 ran;		/* instructions run */
 	u16 io;			/* accesses made */
 	u16 next;		/* offset in the block of RIP after the run */
-	/* KC_USER_PIO, KC_EMULATE: the instruction at RIP */
+	/* KC_USER_PIO, KC_EMULATE: the instruction at RIP, and its index */
+	u16 next_insn;
 	u8 insn_len;
 	u8 size;
 	bool in;
@@ -320,6 +326,14 @@ struct kc_block *kc_block_new(struct kc_vm *vm, const struct kc_window *w,
 			      const struct kc_insn *insns, enum kc_cpu_mode mode,
 			      unsigned int extent);
 bool kc_block_same_code(const struct kc_block *blk, const struct kc_window *w);
+
+/* Whether a resume of @blk at its @i-th instruction can save an exit. */
+static inline bool kc_block_resume_pays(const struct kc_block *blk,
+					unsigned int i)
+{
+	return i < 64 && (blk->resume_pays & BIT_ULL(i));
+}
+
 bool kc_block_same_hash(struct kc_vm *vm, const struct kc_block *blk,
 			const struct kc_window *w);
 bool kc_block_same(const struct kc_block *a, const struct kc_block *b);

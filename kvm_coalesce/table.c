@@ -52,6 +52,34 @@ static u64 kc_block_hash(struct kc_vm *vm, const u8 *bytes, unsigned int len,
 }
 
 /*
+ * Which of @blk's instructions a run resumed at, after an access that
+ * went to userspace, saves an exit from: those from which it reaches
+ * another of @scan's I/O candidates before any jump out of the block.
+ * A jump out may end the run without one, having cost a whole resume
+ * for nothing, as a probe loop's branch past an absent device does; the
+ * guest's CPU runs that code for free.
+ */
+static void kc_block_mark_resumes(struct kc_block *blk,
+				  const struct kc_scan *scan)
+{
+	unsigned int i = blk->nr_insns, end = blk->len;
+	const struct kc_insn *k;
+	bool pays = false;
+
+	/* Backwards; end is the offset just past the i-th instruction. */
+	while (i--) {
+		k = &blk->insns[i];
+		if (kc_scan_is_io(scan, i))
+			pays = true;
+		else if (k->op == KC_OP_JCC && (u64)end + k->imm >= blk->len)
+			pays = false;
+		if (pays && i < 64)
+			blk->resume_pays |= BIT_ULL(i);
+		end -= k->len;
+	}
+}
+
+/*
  * A new block, not in the table, with one reference: the instructions
  * @insns that kc_scan() found in @w, decoded in @mode, with @extent.
  */
@@ -81,6 +109,7 @@ struct kc_block *kc_block_new(struct kc_vm *vm, const struct kc_window *w,
 	blk->bytes = (u8 *)&blk->insns[n];
 	memcpy(blk->insns, insns, n * sizeof(*insns));
 	memcpy(blk->bytes, w->bytes, scan->len);
+	kc_block_mark_resumes(blk, scan);
 	blk->hash = kc_block_hash(vm, blk->bytes, blk->len, blk->gpa);
 	return blk;
 }

@@ -62,6 +62,16 @@ kc_user_mix:
 	out	%al, $KC_ZONE_PORT
 	ret
 
+	.globl kc_user_branch
+kc_user_branch:
+	mov	%edi, %eax
+	out	%al, $KC_ZONE_PORT
+	in	$KC_USER_PORT2, %al
+	cmp	$0xff, %al
+	je	1f			/* past the block's end */
+	out	%al, $KC_ZONE_PORT
+1:	ret
+
 	.globl kc_unmask_irq3, kc_unmask_next
 kc_unmask_irq3:
 	mov	$0xf3, %al		/* unmask IRQ3 and the cascade */

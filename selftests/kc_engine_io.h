@@ -31,6 +31,12 @@ u32 kc_user_read(u32 seed);	/* OUT, IN from userspace, OUT */
  */
 u32 kc_user_mix(u32 seed);
 /*
+ * OUT, IN from userspace, a JE past the block's end unless the value
+ * read is 0xff, OUT: no resume after the IN, which could save no exit
+ * if the JE were taken.
+ */
+u32 kc_user_branch(u32 seed);
+/*
  * OUT; JZ inside the block over an ADD; OUT; JA past the block's end
  * over a third OUT: three OUTs or two, one block.
  */

@@ -46,6 +46,7 @@ enum stage {
 	ST_PIC,				/* in-kernel device read */
 	ST_USER,			/* userspace device read in a block */
 	ST_USER_MIX,			/* three userspace accesses in one */
+	ST_USER_BRANCH,			/* no resume before a jump out */
 	ST_JUMP_A, ST_JUMP_B, ST_JUMP_C, /* jumps inside and out of a block */
 	ST_STRING_UP, ST_STRING_DOWN,	/* INS and OUTS, DF clear, then set */
 	ST_STRING_FAULT,		/* INS to an unmapped page */
@@ -66,11 +67,11 @@ enum stage {
  */
 #define SM		SINGULAR_USES
 static const int expected_exits[KC_NR_MODES][NR_STAGES] = {
-	/*            A  B  SA SB SM  C  D  E  F  PIC USER MIX JA JB JC SU SD SF */
-	[KC_MODE_OFF]     = { 0, 4, 4, 1, 1, SM, 4, 4, 4, 4, 2, 3,  6,  3, 3, 2, 6, 6, 3 },
-	[KC_MODE_SCAN]    = { 0, 1, 1, 1, 1, SM, 2, 1, 3, 1, 1, 1,  1,  1, 1, 1, 1, 1, 3 },
-	[KC_MODE_CONFIRM] = { 0, 4, 1, 1, 1, SM, 2, 1, 4, 2, 2, 3,  6,  3, 1, 1, 6, 1, 3 },
-	[KC_MODE_ADDR]    = { 0, 1, 1, 1, 1, SM, 1, 1, 3, 1, 1, 1,  1,  1, 1, 1, 1, 1, 3 },
+	/*            A  B  SA SB SM  C  D  E  F  PIC USER MIX BR JA JB JC SU SD SF */
+	[KC_MODE_OFF]     = { 0, 4, 4, 1, 1, SM, 4, 4, 4, 4, 2, 3,  6,  3, 3, 3, 2, 6, 6, 3 },
+	[KC_MODE_SCAN]    = { 0, 1, 1, 1, 1, SM, 2, 1, 3, 1, 1, 1,  1,  2, 1, 1, 1, 1, 1, 3 },
+	[KC_MODE_CONFIRM] = { 0, 4, 1, 1, 1, SM, 2, 1, 4, 2, 2, 3,  6,  3, 3, 1, 1, 6, 1, 3 },
+	[KC_MODE_ADDR]    = { 0, 1, 1, 1, 1, SM, 1, 1, 3, 1, 1, 1,  1,  2, 1, 1, 1, 1, 1, 3 },
 };
 
 #define USER_IN_VALUE	0x5a
@@ -138,6 +139,8 @@ static void guest_code(void)
 	GUEST_SYNC(ST_USER);
 	results[ST_USER_MIX] = kc_user_mix(0x42);
 	GUEST_SYNC(ST_USER_MIX);
+	results[ST_USER_BRANCH] = kc_user_branch(0x24);
+	GUEST_SYNC(ST_USER_BRANCH);
 	/* JZ taken, JA not; neither; both: JA leaves the block. */
 	results[ST_JUMP_A] = kc_jumps(0x10);
 	GUEST_SYNC(ST_JUMP_A);
@@ -377,6 +380,10 @@ static void check_off(const struct run_obs *off)
 		    "off: userspace accesses IN, OUT, IN");
 	TEST_ASSERT_EQ(user[1].data, USER_IN_VALUE + 1);
 	TEST_ASSERT_EQ(off->results[ST_USER_MIX], USER_IN_VALUE + 2);
+	TEST_ASSERT_EQ(off->nr_user[ST_USER_BRANCH], 1);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_USER_BRANCH, &ring), 2);
+	TEST_ASSERT_EQ(ring[1].data[0], USER_IN_VALUE);
+	TEST_ASSERT_EQ(off->results[ST_USER_BRANCH], USER_IN_VALUE);
 	TEST_ASSERT_EQ(off->results[ST_JUMP_A], 0x10);
 	TEST_ASSERT_EQ(off->results[ST_JUMP_B], 0x14);
 	TEST_ASSERT_EQ(off->results[ST_JUMP_C], 0x50);
@@ -463,6 +470,12 @@ static void check_scan_counters(const struct kc_run *run)
 	TEST_ASSERT_EQ(kc_stage_delta(run, ST_USER_MIX).resumed, 3);
 	TEST_ASSERT_EQ(kc_stage_delta(run, ST_USER_MIX).io_coalesced, 2);
 	TEST_ASSERT_EQ(kc_stage_delta(run, ST_USER_MIX).insns, 4);
+	/*
+	 * A jump that may leave the block comes before the next OUT: the
+	 * guest's CPU goes on after the IN, and the OUT exits again.
+	 */
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_USER_BRANCH).user_pio, 1);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_USER_BRANCH).resumed, 0);
 	/*
 	 * The strings: one OUTSB exit runs the nine instructions and six
 	 * accesses, scanned first, then from the table.
