@@ -78,7 +78,8 @@ static void kc_tlb_fill(struct kvm_vcpu *vcpu, struct kc_code_tlb *t,
 {
 	struct kvm_mmu *mmu = vcpu->arch.walk_mmu;
 	int level = mmu->cpu_role.base.level;
-	unsigned int i, shift;
+	unsigned long cr3 = kvm_read_cr3(vcpu);
+	unsigned int i, shift, index;
 	gpa_t table, pte_gpa;
 	unsigned long hva;
 	u64 pte;
@@ -86,10 +87,11 @@ static void kc_tlb_fill(struct kvm_vcpu *vcpu, struct kc_code_tlb *t,
 	t->levels = 0;
 	if (level < 4 || level > KC_MAX_LEVELS || !is_long_mode(vcpu))
 		return;
-	table = kvm_read_cr3(vcpu) & KC_PTE_ADDR;
+	table = cr3 & KC_PTE_ADDR;
 	for (i = 0; level > 0; i++, level--) {
 		shift = kc_level_shift(level);
-		pte_gpa = table + ((page >> shift) & 511) * sizeof(u64);
+		index = (page >> shift) & GENMASK(KC_PTE_INDEX_BITS - 1, 0);
+		pte_gpa = table + index * sizeof(u64);
 		hva = kc_gpa_to_hva(vcpu, pte_gpa);
 		if (!hva || __get_user(pte, (u64 __user *)hva) ||
 		    !(pte & _PAGE_PRESENT))
@@ -111,7 +113,7 @@ static void kc_tlb_fill(struct kvm_vcpu *vcpu, struct kc_code_tlb *t,
 	t->page = page;
 	t->user = user;
 	t->role = mmu->cpu_role.as_u64;
-	t->cr3 = kvm_read_cr3(vcpu);
+	t->cr3 = cr3;
 	t->generation = kvm_vcpu_memslots(vcpu)->generation;
 	t->gpa = gpa & PAGE_MASK;
 	t->hva = hva;
