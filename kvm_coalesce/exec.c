@@ -404,8 +404,16 @@ static void kc_store(struct kvm_vcpu *vcpu, struct kc_state *s,
 		i = __ffs(dirty);
 		kvm_register_write_raw(vcpu, i, s->gpr[i]);
 	}
-	if (s->rflags != rflags)
+	/*
+	 * kvm_set_rflags() also asks for event processing at the next entry,
+	 * for a change of IF; a block changes only arithmetic flags, and
+	 * those need no more than the vendor's write (guest_debug, which
+	 * kvm_set_rflags() also handles, makes the module decline).
+	 */
+	if ((s->rflags ^ rflags) & X86_EFLAGS_IF)
 		kvm_set_rflags(vcpu, s->rflags);
+	else if (s->rflags != rflags)
+		kvm_x86_call(set_rflags)(vcpu, s->rflags);
 	kvm_rip_write(vcpu, rip);
 }
 
