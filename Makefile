@@ -14,7 +14,7 @@
 #   make bench-guest  Debian's QEMU boots Debian's kernel under KVM in the
 #                  test VM, without the module and in each mode (-icount)
 #   make profile   where the test VM's instructions go in the exits of one
-#                  bench workload (WORKLOAD=add16 MODE=addr CALLS=20)
+#                  bench workload (WORKLOAD=add4 MODE=addr CALLS=20)
 #   make module    build kvm_coalesce.ko against the cached patched kernel
 #   make kernel    build (or reuse) the patched kernel; prints its tree
 #   make fuzz      fuzz kvm_coalesce/decode.c in user space (libFuzzer) for
@@ -59,7 +59,7 @@ bench-guest:
 
 # QEMU's exec log of the test VM, by function, per exit.
 profile:
-	@scripts/profile.sh $(or $(WORKLOAD),add16) $(or $(MODE),addr) $(or $(CALLS),20)
+	@scripts/profile.sh $(or $(WORKLOAD),add4) $(or $(MODE),addr) $(or $(CALLS),20)
 
 # The decoder and scanner on arbitrary bytes, against the executor's
 # assumptions: no VM, no kernel module.

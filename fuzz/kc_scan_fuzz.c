@@ -323,6 +323,10 @@ static void kc_fuzz_check_block(const struct kc_fuzz_block *blk,
 		 off, blk->scan.len);
 	kc_check(blk->scan.nr_io == nr_io, blk, 0U, "nr_io %u, counted %u",
 		 blk->scan.nr_io, nr_io);
+	kc_check(nr_io == 1 || (nr_io - 1) * KC_INSNS_PER_EXIT_DEFAULT >
+			       blk->scan.nr_insns - nr_io,
+		 blk, 0U, "%u I/O among %u instructions save less than they cost",
+		 nr_io, blk->scan.nr_insns);
 }
 
 /*
@@ -344,9 +348,14 @@ static void kc_fuzz_check_prefix(const struct kc_fuzz_block *blk,
 static bool kc_fuzz_scan(const struct kc_window *w, const unsigned long *gpr,
 			 unsigned int extent, struct kc_fuzz_block *blk)
 {
+	struct kc_limits limits = {
+		.extent = extent,
+		.insns_per_exit = KC_INSNS_PER_EXIT_DEFAULT,
+	};
+
 	blk->extent = extent;
 	blk->bytes = w->bytes;
-	return kc_scan(w, gpr, KC_CPU_64, extent, blk->insns, &blk->scan);
+	return kc_scan(w, gpr, KC_CPU_64, limits, blk->insns, &blk->scan);
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)

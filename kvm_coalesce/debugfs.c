@@ -11,6 +11,9 @@
  *           parameter for this VM, writing "default" follows it again
  *   extent  the VM's extent; writing 1-64 overrides the parameter,
  *           writing 0 follows it again
+ *   insns_per_exit  the VM's limit of other instructions per exit a
+ *           block saves; writing 0-64 overrides the parameter, writing
+ *           "default" follows it again
  *
  * Lifetime: the directory is removed with the VM's, or by
  * kc_debugfs_remove_vm() when the module goes away first.  An open file
@@ -77,6 +80,15 @@ static int kc_extent_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
+static int kc_insns_per_exit_show(struct seq_file *m, void *unused)
+{
+	struct kc_vm *vm = m->private;
+
+	seq_printf(m, "%u%s\n", kc_vm_limits(vm).insns_per_exit,
+		   READ_ONCE(vm->insns_per_exit) < 0 ? " (default)" : "");
+	return 0;
+}
+
 /* Open a seq_file of @vm, holding a reference to the VM while open. */
 static int kc_open(struct inode *inode, struct file *file,
 		   int (*show)(struct seq_file *, void *))
@@ -125,6 +137,11 @@ static int kc_extent_open(struct inode *inode, struct file *file)
 	return kc_open(inode, file, kc_extent_show);
 }
 
+static int kc_insns_per_exit_open(struct inode *inode, struct file *file)
+{
+	return kc_open(inode, file, kc_insns_per_exit_show);
+}
+
 /* Copy a short value written by the user, NUL-terminated. */
 static int kc_copy_value(char *buf, size_t size, const char __user *ubuf,
 			 size_t len)
@@ -171,6 +188,24 @@ static ssize_t kc_extent_write(struct file *file, const char __user *ubuf,
 	return len;
 }
 
+static ssize_t kc_insns_per_exit_write(struct file *file,
+				       const char __user *ubuf, size_t len,
+				       loff_t *ppos)
+{
+	struct kc_vm *vm = ((struct seq_file *)file->private_data)->private;
+	char buf[16];
+	int v, r;
+
+	r = kc_copy_value(buf, sizeof(buf), ubuf, len);
+	if (r)
+		return r;
+	v = sysfs_streq(buf, "default") ? -1 : kc_parse_insns_per_exit(buf);
+	if (v == -EINVAL)
+		return -EINVAL;
+	kc_vm_set_insns_per_exit(vm, v);
+	return len;
+}
+
 #define KC_FOPS(name, ...)					\
 static const struct file_operations kc_##name##_fops = {	\
 	.owner = THIS_MODULE,					\
@@ -185,6 +220,7 @@ KC_FOPS(stats);
 KC_FOPS(blocks);
 KC_FOPS(mode, .write = kc_mode_write);
 KC_FOPS(extent, .write = kc_extent_write);
+KC_FOPS(insns_per_exit, .write = kc_insns_per_exit_write);
 
 void kc_debugfs_create_vm(struct kc_vm *vm)
 {
@@ -198,6 +234,8 @@ void kc_debugfs_create_vm(struct kc_vm *vm)
 	debugfs_create_file("blocks", 0444, vm->debugfs, vm, &kc_blocks_fops);
 	debugfs_create_file("mode", 0644, vm->debugfs, vm, &kc_mode_fops);
 	debugfs_create_file("extent", 0644, vm->debugfs, vm, &kc_extent_fops);
+	debugfs_create_file("insns_per_exit", 0644, vm->debugfs, vm,
+			    &kc_insns_per_exit_fops);
 }
 
 void kc_debugfs_remove_vm(struct kc_vm *vm)

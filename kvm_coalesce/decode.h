@@ -44,6 +44,33 @@ enum kc_reg {
 #define KC_EXTENT_DEFAULT	32
 
 /*
+ * What one exit saved is worth, in instructions the executor runs in the
+ * guest's place: an exit that KVM handles costs about as much as the
+ * access itself run in a block plus this many other instructions
+ * (Documentation/bench.rst measures both).  The guest's CPU runs them
+ * for next to nothing, so a block that saves one exit by running more
+ * of them costs the guest more than the exit.  0 lifts the limit.
+ */
+#define KC_INSNS_PER_EXIT_DEFAULT	6
+#define KC_INSNS_PER_EXIT_MAX		KC_EXTENT_MAX
+
+/*
+ * What a scan may put in a block: the extent, and the instructions other
+ * than I/O candidates that it may run per exit it saves.  A block is
+ * kept with the limits it was scanned with, and scanned again when they
+ * change.
+ */
+struct kc_limits {
+	u8 extent;
+	u8 insns_per_exit;
+};
+
+static inline bool kc_limits_equal(struct kc_limits a, struct kc_limits b)
+{
+	return a.extent == b.extent && a.insns_per_exit == b.insns_per_exit;
+}
+
+/*
  * Guest code is read at most this far from the exiting instruction, and
  * never past the end of its page, so a block lies in one guest page.
  */
@@ -173,11 +200,12 @@ struct kc_scan {
 
 /*
  * The block that starts at the exiting instruction, the first of @w, at
- * an exit where the registers are @gpr: into @insns, which has room for
- * @extent + 1 instructions.  False if there is none.
+ * an exit where the registers are @gpr, within @limits: into @insns,
+ * which has room for @limits.extent + 1 instructions.  False if there is
+ * none.
  */
 bool kc_scan(const struct kc_window *w, const unsigned long *gpr,
-	     enum kc_cpu_mode mode, unsigned int extent,
+	     enum kc_cpu_mode mode, struct kc_limits limits,
 	     struct kc_insn *insns, struct kc_scan *out);
 
 static inline bool kc_scan_is_io(const struct kc_scan *s, unsigned int i)

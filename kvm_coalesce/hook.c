@@ -109,7 +109,7 @@ static enum kvm_io_exit_result kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	kc_exec(vcpu, exit, blk, n, &res);
 	kc_account(vm, exit, &res);
 	if (res.ran && blk->singular && first_exit)
-		kc_singular_note(vm, exit, blk->extent);
+		kc_singular_note(vm, exit, blk->limits);
 
 	switch (res.outcome) {
 	case KC_DECLINED:
@@ -141,23 +141,24 @@ static struct kc_block *kc_scan_code(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 				     const struct kc_exit *exit,
 				     struct kc_window *w)
 {
-	unsigned int extent = kc_vm_extent(vm), i;
+	struct kc_limits limits = kc_vm_limits(vm);
 	unsigned long gpr[KC_NR_GPRS];
 	struct kc_block *blk = NULL;
 	struct kc_insn *insns;
 	struct kc_scan scan;
+	unsigned int i;
 
 	if (kc_fetch(vcpu, w, KC_WINDOW_BYTES))
 		return NULL;
-	insns = kmalloc_array(extent + 1, sizeof(*insns), GFP_KERNEL);
+	insns = kmalloc_array(limits.extent + 1, sizeof(*insns), GFP_KERNEL);
 	if (!insns)
 		return NULL;
 	for (i = 0; i < KC_NR_GPRS; i++)
 		gpr[i] = kvm_register_read_raw(vcpu, i);
 
 	kc_stat_inc(vm, KC_STAT_scans);
-	if (kc_scan(w, gpr, exit->mode, extent, insns, &scan))
-		blk = kc_block_new(vm, w, &scan, insns, exit->mode, extent);
+	if (kc_scan(w, gpr, exit->mode, limits, insns, &scan))
+		blk = kc_block_new(vm, w, &scan, insns, exit->mode, limits);
 	kfree(insns);
 	if (blk && blk->singular)
 		kc_stat_inc(vm, KC_STAT_singular);
@@ -190,7 +191,7 @@ enum kc_check {
 
 /*
  * The stored block for @w's address, with a reference, if it was
- * scanned in the exit's CPU mode and with the current extent (else it is
+ * scanned in the exit's CPU mode and within the current limits (else it is
  * dropped and reported absent), and its code is the code at this exit,
  * by @check.
  */
@@ -205,7 +206,8 @@ static enum kc_lookup kc_lookup(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		kc_stat_inc(vm, KC_STAT_table_misses);
 		return KC_ABSENT;
 	}
-	if (blk->extent != kc_vm_extent(vm) || blk->mode != exit->mode) {
+	if (!kc_limits_equal(blk->limits, kc_vm_limits(vm)) ||
+	    blk->mode != exit->mode) {
 		kc_stat_inc(vm, KC_STAT_table_misses);
 		kc_table_remove(vm, blk);
 		kc_block_put(blk);

@@ -105,7 +105,7 @@ struct kc_block {
 	u16 nr_insns;
 	u16 nr_io;
 	u16 regs;		/* BIT(kc_reg) of the registers used */
-	u8 extent;		/* the extent it was scanned with */
+	struct kc_limits limits;	/* it was scanned with */
 	bool singular;		/* one I/O instruction only */
 	/*
 	 * Which instructions a resume after userspace saves exits from (the
@@ -162,7 +162,7 @@ struct kc_result {
 struct kc_singular {
 	unsigned long rip;
 	u16 uses;		/* exits it has served */
-	u8 extent;		/* the extent the block was scanned with */
+	struct kc_limits limits;	/* the block was scanned with */
 };
 
 /* Paging-structure levels of 5-level paging, the most a walk reads. */
@@ -215,6 +215,7 @@ struct kc_vm {
 	/* Overrides of the parameters, < 0 or 0: use those. */
 	int mode;
 	unsigned int extent;
+	int insns_per_exit;
 
 	/*
 	 * The block table (table.c): readers look blocks up under RCU;
@@ -244,6 +245,7 @@ struct kc_vm {
 /* params.c: module parameters, read locklessly at each exit */
 extern unsigned int kc_mode_param;
 extern unsigned int kc_extent_param;
+extern unsigned int kc_insns_per_exit_param;
 
 static inline enum kc_mode kc_param_mode(void)
 {
@@ -257,6 +259,7 @@ static inline unsigned int kc_param_extent(void)
 
 int kc_parse_mode(const char *val);
 int kc_parse_extent(const char *val, unsigned int *extent);
+int kc_parse_insns_per_exit(const char *val);
 const char *kc_mode_name(enum kc_mode mode);
 
 /* vm.c */
@@ -264,6 +267,7 @@ struct kc_vm *kc_vm_create(struct kvm *kvm);
 struct kc_vcpu *kc_vcpu_get(struct kc_vm *vm, struct kvm_vcpu *vcpu);
 void kc_vm_set_mode(struct kc_vm *vm, int mode);
 void kc_vm_set_extent(struct kc_vm *vm, unsigned int extent);
+void kc_vm_set_insns_per_exit(struct kc_vm *vm, int insns_per_exit);
 
 /*
  * The state attached to @kvm, or NULL: the VM's first exit creates it
@@ -291,6 +295,19 @@ static inline unsigned int kc_vm_extent(struct kc_vm *vm)
 	unsigned int extent = READ_ONCE(vm->extent);
 
 	return extent ? extent : kc_param_extent();
+}
+
+/* The limits of the VM's scans: its overrides, else the parameters. */
+static inline struct kc_limits kc_vm_limits(struct kc_vm *vm)
+{
+	int insns_per_exit = READ_ONCE(vm->insns_per_exit);
+
+	if (insns_per_exit < 0)
+		insns_per_exit = READ_ONCE(kc_insns_per_exit_param);
+	return (struct kc_limits){
+		.extent = kc_vm_extent(vm),
+		.insns_per_exit = insns_per_exit,
+	};
 }
 
 static inline void kc_stat_inc(struct kc_vm *vm, enum kc_stat stat)
@@ -324,7 +341,7 @@ void kc_table_destroy(struct kc_vm *vm);
 struct kc_block *kc_block_new(struct kc_vm *vm, const struct kc_window *w,
 			      const struct kc_scan *scan,
 			      const struct kc_insn *insns, enum kc_cpu_mode mode,
-			      unsigned int extent);
+			      struct kc_limits limits);
 bool kc_block_same_code(const struct kc_block *blk, const struct kc_window *w);
 
 /* Whether a resume of @blk at its @i-th instruction can save an exit. */
@@ -385,7 +402,7 @@ static inline bool kc_user_mmio_known(struct kc_vm *vm, struct kvm *kvm,
 /* singular.c; the lookup inline, as above. */
 void kc_singular_init(struct kc_vm *vm);
 void kc_singular_note(struct kc_vm *vm, const struct kc_exit *exit,
-		      unsigned int extent);
+		      struct kc_limits limits);
 
 /* Exits an entry serves before the full path looks at its code again. */
 #define KC_SINGULAR_USES	64
@@ -401,7 +418,7 @@ static inline struct kc_singular *kc_singular_slot(struct kc_vm *vm,
 
 /*
  * Whether the IN or OUT at @rip, which exited, is known to be a lone
- * access: its block was singular, scanned with the current extent, and
+ * access: its block was singular, scanned with the current limits, and
  * the entry has not served its exits yet.
  */
 static inline bool kc_singular_known(struct kc_vm *vm, unsigned long rip)
@@ -410,7 +427,7 @@ static inline bool kc_singular_known(struct kc_vm *vm, unsigned long rip)
 	unsigned int uses;
 
 	if (READ_ONCE(e->rip) != rip ||
-	    READ_ONCE(e->extent) != kc_vm_extent(vm))
+	    !kc_limits_equal(READ_ONCE(e->limits), kc_vm_limits(vm)))
 		return false;
 	uses = READ_ONCE(e->uses) + 1;
 	if (uses >= KC_SINGULAR_USES) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Module parameters: the mode and the extent, global defaults that each
- * VM may override (debugfs.c), writable at run time through
+ * Module parameters: the mode, the extent and the instructions a block
+ * may run per exit it saves, global defaults that each VM may override
+ * (debugfs.c), writable at run time through
  * /sys/module/kvm_coalesce/parameters/.  A write that does not parse, or
  * is out of range, fails with -EINVAL and changes nothing.
  */
@@ -22,6 +23,7 @@ static const char * const kc_mode_names[KC_NR_MODES] = KC_MODE_NAMES;
  */
 unsigned int kc_mode_param = KC_MODE_ADDR;
 unsigned int kc_extent_param = KC_EXTENT_DEFAULT;
+unsigned int kc_insns_per_exit_param = KC_INSNS_PER_EXIT_DEFAULT;
 
 /* A mode's index, or -EINVAL; trailing newline allowed. */
 int kc_parse_mode(const char *val)
@@ -45,6 +47,16 @@ int kc_parse_extent(const char *val, unsigned int *extent)
 		return -EINVAL;
 	*extent = v;
 	return 0;
+}
+
+/* A limit of instructions per exit saved within bounds, or -EINVAL. */
+int kc_parse_insns_per_exit(const char *val)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v > KC_INSNS_PER_EXIT_MAX)
+		return -EINVAL;
+	return v;
 }
 
 static int kc_mode_set(const char *val, const struct kernel_param *kp)
@@ -94,3 +106,30 @@ static const struct kernel_param_ops kc_extent_ops = {
 module_param_cb(extent, &kc_extent_ops, NULL, 0644);
 MODULE_PARM_DESC(extent, "Instructions scanned after an I/O instruction ("
 		 __stringify(KC_EXTENT_MIN) "-" __stringify(KC_EXTENT_MAX) ")");
+
+static int kc_insns_per_exit_set(const char *val,
+				 const struct kernel_param *kp)
+{
+	int v = kc_parse_insns_per_exit(val);
+
+	if (v < 0)
+		return -EINVAL;
+
+	WRITE_ONCE(kc_insns_per_exit_param, v);
+	return 0;
+}
+
+static int kc_insns_per_exit_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(kc_insns_per_exit_param));
+}
+
+static const struct kernel_param_ops kc_insns_per_exit_ops = {
+	.set = kc_insns_per_exit_set,
+	.get = kc_insns_per_exit_get,
+};
+module_param_cb(insns_per_exit, &kc_insns_per_exit_ops, NULL, 0644);
+MODULE_PARM_DESC(insns_per_exit,
+		 "Instructions other than I/O a block may run per exit it saves (0: any; 0-"
+		 __stringify(KC_INSNS_PER_EXIT_MAX) ", default "
+		 __stringify(KC_INSNS_PER_EXIT_DEFAULT) ")");

@@ -2,7 +2,8 @@
 /*
  * Scanning unit: the block that starts at the exiting instruction, from
  * it through the last I/O candidate within the extent, with the
- * instructions between them (decode.c decodes them).
+ * instructions between them (decode.c decodes them), cut where running
+ * more of it would cost more than the exits it saves.
  *
  * I/O candidates are IN, OUT, INS and OUTS, and, in a block that starts
  * with an MMIO access, every memory access through the same base
@@ -164,6 +165,35 @@ static unsigned int kc_trim_to_io(const struct kc_insn *insns,
 }
 
 /*
+ * Cut @n instructions after the I/O candidate up to which running them
+ * saves the most: each candidate after the first saves an exit, worth
+ * @insns_per_exit other instructions, which each cost one.  If no block
+ * of two or more candidates saves anything, only the exiting instruction
+ * is left.
+ */
+static unsigned int kc_trim_to_gain(const struct kc_scan *out,
+				    unsigned int n, unsigned int insns_per_exit)
+{
+	unsigned int i, count = 1;
+	int gain = 0, best = 0;
+
+	if (!insns_per_exit)
+		return n;
+	for (i = 1; i < n; i++) {
+		if (!kc_scan_is_io(out, i)) {
+			gain--;
+			continue;
+		}
+		gain += insns_per_exit;
+		if (gain > best) {
+			best = gain;
+			count = i + 1;
+		}
+	}
+	return count;
+}
+
+/*
  * A jump that is taken ends the block when it leaves it, and otherwise
  * lands on one of its instructions; cut the block before any jump whose
  * target inside the block is not an instruction boundary.
@@ -240,13 +270,13 @@ static u16 kc_regs_used(const struct kc_insn *k)
 }
 
 bool kc_scan(const struct kc_window *w, const unsigned long *gpr,
-	     enum kc_cpu_mode mode, unsigned int extent,
+	     enum kc_cpu_mode mode, struct kc_limits limits,
 	     struct kc_insn *insns, struct kc_scan *out)
 {
 	unsigned int n = 0, off = 0, len, i, insn_len;
 
 	memset(out, 0, sizeof(*out));
-	while (n <= extent && off < w->len) {
+	while (n <= limits.extent && off < w->len) {
 		insn_len = kc_decode(w->bytes + off, w->len - off, mode,
 				     &insns[n]);
 		if (!insn_len)
@@ -263,6 +293,7 @@ bool kc_scan(const struct kc_window *w, const unsigned long *gpr,
 
 	n = kc_trim_to_io(insns, n, out, &len);
 	n = kc_check_jumps(insns, n, len);
+	n = kc_trim_to_gain(out, n, limits.insns_per_exit);
 	n = kc_trim_to_io(insns, n, out, &len);
 	/* Only the block's instructions are candidates. */
 	for (i = n; i < ARRAY_SIZE(out->io) * 64; i++)

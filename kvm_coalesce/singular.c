@@ -11,7 +11,7 @@
  *
  * So each VM remembers, in a small direct-mapped cache, the linear RIP
  * (the translation is what it spares) of port I/O exits whose block was
- * singular, with the extent it was scanned with, and leaves the next
+ * singular, with the limits it was scanned with, and leaves the next
  * exits there to KVM at once.  Entries are set and read without locks:
  * a stale, torn or racing entry can only make the module decline an
  * exit, i.e. let KVM handle it as it would without the module, which is
@@ -45,9 +45,9 @@ static bool kc_singular_exit(const struct kc_exit *exit)
 	return exit->kind == KC_EXIT_PIO;
 }
 
-/* @exit ran a singular block, scanned with @extent: remember it. */
+/* @exit ran a singular block, scanned within @limits: remember it. */
 void kc_singular_note(struct kc_vm *vm, const struct kc_exit *exit,
-		      unsigned int extent)
+		      struct kc_limits limits)
 {
 	struct kc_singular *e = kc_singular_slot(vm, exit->rip);
 
@@ -55,6 +55,6 @@ void kc_singular_note(struct kc_vm *vm, const struct kc_exit *exit,
 		return;
 	WRITE_ONCE(e->rip, KC_NO_RIP);
 	WRITE_ONCE(e->uses, 0);
-	WRITE_ONCE(e->extent, extent);
+	WRITE_ONCE(e->limits, limits);
 	WRITE_ONCE(e->rip, exit->rip);
 }

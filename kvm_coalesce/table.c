@@ -81,12 +81,12 @@ static void kc_block_mark_resumes(struct kc_block *blk,
 
 /*
  * A new block, not in the table, with one reference: the instructions
- * @insns that kc_scan() found in @w, decoded in @mode, with @extent.
+ * @insns that kc_scan() found in @w, decoded in @mode, within @limits.
  */
 struct kc_block *kc_block_new(struct kc_vm *vm, const struct kc_window *w,
 			      const struct kc_scan *scan,
 			      const struct kc_insn *insns, enum kc_cpu_mode mode,
-			      unsigned int extent)
+			      struct kc_limits limits)
 {
 	unsigned int n = scan->nr_insns;
 	struct kc_block *blk;
@@ -104,7 +104,7 @@ struct kc_block *kc_block_new(struct kc_vm *vm, const struct kc_window *w,
 	blk->nr_insns = n;
 	blk->nr_io = scan->nr_io;
 	blk->regs = scan->regs;
-	blk->extent = extent;
+	blk->limits = limits;
 	blk->singular = scan->nr_io == 1;
 	blk->bytes = (u8 *)&blk->insns[n];
 	memcpy(blk->insns, insns, n * sizeof(*insns));
@@ -132,7 +132,7 @@ bool kc_block_same_hash(struct kc_vm *vm, const struct kc_block *blk,
 bool kc_block_same(const struct kc_block *a, const struct kc_block *b)
 {
 	return a->hash == b->hash && a->len == b->len &&
-	       a->extent == b->extent && a->mode == b->mode &&
+	       kc_limits_equal(a->limits, b->limits) && a->mode == b->mode &&
 	       !memcmp(a->bytes, b->bytes, a->len);
 }
 
@@ -228,6 +228,6 @@ void kc_table_show(struct kc_vm *vm, struct seq_file *m)
 	list_for_each_entry(blk, &vm->blocks, lru)
 		seq_printf(m, "%#llx %u %u %u %d %u %lu\n", blk->gpa,
 			   blk->len, blk->nr_insns, blk->nr_io, blk->singular,
-			   blk->extent, atomic_long_read(&blk->hits));
+			   blk->limits.extent, atomic_long_read(&blk->hits));
 	spin_unlock(&vm->table_lock);
 }

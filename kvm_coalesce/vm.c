@@ -63,6 +63,7 @@ struct kc_vm *kc_vm_create(struct kvm *kvm)
 	kc_singular_init(vm);
 	vm->kvm = kvm;
 	vm->mode = -1;
+	vm->insns_per_exit = -1;
 	vm->hook.release = kc_vm_release;
 
 	attached = kvm_io_exit_attach_vm(kvm, &vm->hook);
@@ -115,4 +116,10 @@ void kc_vm_set_mode(struct kc_vm *vm, int mode)
 void kc_vm_set_extent(struct kc_vm *vm, unsigned int extent)
 {
 	WRITE_ONCE(vm->extent, extent);
+}
+
+/* Override the insns_per_exit parameter for @vm; < 0 follows it again. */
+void kc_vm_set_insns_per_exit(struct kc_vm *vm, int insns_per_exit)
+{
+	WRITE_ONCE(vm->insns_per_exit, insns_per_exit);
 }

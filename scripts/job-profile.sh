@@ -5,6 +5,6 @@
 if [ "${KC_PROFILE_MODE:-addr}" != stock ]; then
 	insmod /kc/kvm_coalesce.ko mode="${KC_PROFILE_MODE:-addr}"
 fi
-/kc/kvm_coalesce_bench -p "${KC_PROFILE_WORKLOAD:-add16}" \
+/kc/kvm_coalesce_bench -p "${KC_PROFILE_WORKLOAD:-add4}" \
 	-n "${KC_PROFILE_CALLS:-20}"
 grep -E '\[(kvm|kvm_amd|kvm_coalesce)\]$' /proc/kallsyms | sed 's/^/KC-SYM /'

@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # profile.sh [WORKLOAD [MODE [CALLS]]]: where the test VM's instructions
-# go in the exits of one workload of kvm_coalesce_bench (add0, add16,
-# add48, out4, out16, user4, pair4; default add16), with the module in MODE (off,
-# scan, confirm, addr, or stock for no module; default addr), CALLS
-# calls (default 20).
+# go in the exits of one workload of kvm_coalesce_bench (add0, add4,
+# add16, add48, out4, out16, user4, pair4, zone, eoi, doorbell; default
+# add4), with the module in MODE (off, scan, confirm, addr, or stock for
+# no module; default addr), CALLS calls (default 20).
 #
 # Boots the test VM on one CPU, without KASLR, under -icount (its timer
 # then interrupts every millisecond of its instructions, not of the
@@ -19,7 +19,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-workload=${1:-add16}
+workload=${1:-add4}
 mode=${2:-addr}
 calls=${3:-20}
 

@@ -34,6 +34,16 @@ kc_single:
 	add	%ecx, %eax
 	ret
 
+	.globl kc_sparse
+kc_sparse:
+	mov	%edi, %eax
+	out	%al, $KC_ZONE_PORT
+	.rept	8
+	add	$1, %eax
+	.endr
+	out	%al, $KC_ZONE_PORT
+	ret
+
 	.globl kc_pic_imr
 kc_pic_imr:
 	mov	%edi, %eax

@@ -23,6 +23,8 @@ u32 kc_fig8(u32 seed);
 extern u8 kc_fig8_add_imm[];
 
 u32 kc_single(u32 seed);	/* one OUT among other instructions */
+/* Two OUTs with eight ADDs between them: more than one exit is worth. */
+u32 kc_sparse(u32 seed);
 u32 kc_pic_imr(u32 mask);	/* OUT to the master PIC's IMR, IN back */
 u32 kc_user_read(u32 seed);	/* OUT, IN from userspace, OUT */
 /*

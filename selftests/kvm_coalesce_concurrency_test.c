@@ -12,9 +12,9 @@
  * host checks each port's byte sequence in the zone's ring, so a lost,
  * repeated or reordered OUT shows.
  *
- *  PARAMS   the main thread, until the vCPUs are done, cycles the mode
- *           and extent parameters, the VM's own mode and extent in
- *           debugfs, and reads the VM's stats and block table.  After,
+ *  PARAMS   the main thread, until the vCPUs are done, cycles the mode,
+ *           extent and insns_per_exit parameters, the VM's own values
+ *           in debugfs, and reads the VM's stats and block table.  After,
  *           the counters must account for every access exactly: KVM's
  *           io_exits are the module's pio_exits, and the accesses the
  *           module ran, plus one per exit it did not handle, are the
@@ -328,15 +328,22 @@ static void change_params(struct kvm_vm *vm, unsigned int k)
 		"scan", "default", "addr", "confirm", "off", "default",
 	};
 	static const char * const vm_extents[] = { "0", "3", "64", "0", "16" };
+	static const char * const limits[] = { "0", "6", "1", "64" };
+	static const char * const vm_limits[] = { "default", "0", "2", "default" };
 	int r;
 
 	TEST_ASSERT_EQ(kc_param_write("mode", kc_mode_names[k % KC_NR_MODES]), 0);
 	TEST_ASSERT_EQ(kc_param_write("extent", extents[k % ARRAY_SIZE(extents)]), 0);
+	TEST_ASSERT_EQ(kc_param_write("insns_per_exit",
+				      limits[k % ARRAY_SIZE(limits)]), 0);
 	r = kc_vm_debugfs_write(vm, "mode", vm_modes[k % ARRAY_SIZE(vm_modes)]);
 	TEST_ASSERT(!r || r == -ENOENT, "VM mode: %s", strerror(-r));
 	r = kc_vm_debugfs_write(vm, "extent",
 				vm_extents[k % ARRAY_SIZE(vm_extents)]);
 	TEST_ASSERT(!r || r == -ENOENT, "VM extent: %s", strerror(-r));
+	r = kc_vm_debugfs_write(vm, "insns_per_exit",
+				vm_limits[k % ARRAY_SIZE(vm_limits)]);
+	TEST_ASSERT(!r || r == -ENOENT, "VM insns_per_exit: %s", strerror(-r));
 	read_vm_file(vm, "stats");
 	read_vm_file(vm, "blocks");
 }
@@ -388,6 +395,7 @@ static void phase_params(void)
 	check_accounting(&r);
 	kvm_vm_free(r.vm);
 	TEST_ASSERT_EQ(kc_param_write("extent", "32"), 0);
+	TEST_ASSERT_EQ(kc_param_write("insns_per_exit", "6"), 0);
 	TEST_ASSERT_EQ(kc_param_write("mode", "scan"), 0);
 	ksft_test_result_pass("PARAMS: %u changes in %d x %d iterations, all accesses counted\n",
 			      k, NR_VCPUS, PARAMS_ITERS);

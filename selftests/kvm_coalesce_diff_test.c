@@ -306,6 +306,8 @@ static void dt_vm_create(struct dt_vm *v, int mode)
 
 	TEST_ASSERT_EQ(kc_vm_debugfs_write(v->vm, "mode", kc_mode_names[mode]), 0);
 	TEST_ASSERT_EQ(kc_vm_debugfs_write(v->vm, "extent", "64"), 0);
+	/* Blocks as long as the extent, whatever they would save. */
+	TEST_ASSERT_EQ(kc_vm_debugfs_write(v->vm, "insns_per_exit", "0"), 0);
 	v->start = kc_stats(v->vm);
 	/* Vectors for the 8259s' interrupts, which only events raise. */
 	kc_pics_get(v->vm, v->pic);

@@ -15,7 +15,9 @@
  * guest memory) that starts at an OUTSB exit, with RFLAGS.DF clear and
  * then set, and a block that stops before an INS from a userspace port
  * whose destination is not mapped: KVM then exits to userspace for the
- * port and injects the page fault.
+ * port and injects the page fault; last, two OUTs with more instructions
+ * between them than a block runs to save one exit, left to exit alone
+ * until the VM's limit (debugfs "insns_per_exit") is lifted.
  *
  * For every mode, the exits KVM counts per stage must be exactly those
  * the mode's flow chart gives, and everything the guest or userspace
@@ -50,6 +52,7 @@ enum stage {
 	ST_JUMP_A, ST_JUMP_B, ST_JUMP_C, /* jumps inside and out of a block */
 	ST_STRING_UP, ST_STRING_DOWN,	/* INS and OUTS, DF clear, then set */
 	ST_STRING_FAULT,		/* INS to an unmapped page */
+	ST_SPARSE_A, ST_SPARSE_B,	/* insns_per_exit default, then 0 */
 	NR_STAGES,
 };
 
@@ -67,11 +70,11 @@ enum stage {
  */
 #define SM		SINGULAR_USES
 static const int expected_exits[KC_NR_MODES][NR_STAGES] = {
-	/*            A  B  SA SB SM  C  D  E  F  PIC USER MIX BR JA JB JC SU SD SF */
-	[KC_MODE_OFF]     = { 0, 4, 4, 1, 1, SM, 4, 4, 4, 4, 2, 3,  6,  3, 3, 3, 2, 6, 6, 3 },
-	[KC_MODE_SCAN]    = { 0, 1, 1, 1, 1, SM, 2, 1, 3, 1, 1, 1,  1,  2, 1, 1, 1, 1, 1, 3 },
-	[KC_MODE_CONFIRM] = { 0, 4, 1, 1, 1, SM, 2, 1, 4, 2, 2, 3,  6,  3, 3, 1, 1, 6, 1, 3 },
-	[KC_MODE_ADDR]    = { 0, 1, 1, 1, 1, SM, 1, 1, 3, 1, 1, 1,  1,  2, 1, 1, 1, 1, 1, 3 },
+	/*            A  B  SA SB SM  C  D  E  F  PIC USER MIX BR JA JB JC SU SD SF PA PB */
+	[KC_MODE_OFF]     = { 0, 4, 4, 1, 1, SM, 4, 4, 4, 4, 2, 3,  6,  3, 3, 3, 2, 6, 6, 3, 2, 2 },
+	[KC_MODE_SCAN]    = { 0, 1, 1, 1, 1, SM, 2, 1, 3, 1, 1, 1,  1,  2, 1, 1, 1, 1, 1, 3, 2, 1 },
+	[KC_MODE_CONFIRM] = { 0, 4, 1, 1, 1, SM, 2, 1, 4, 2, 2, 3,  6,  3, 3, 1, 1, 6, 1, 3, 2, 2 },
+	[KC_MODE_ADDR]    = { 0, 1, 1, 1, 1, SM, 1, 1, 3, 1, 1, 1,  1,  2, 1, 1, 1, 1, 1, 3, 2, 1 },
 };
 
 #define USER_IN_VALUE	0x5a
@@ -159,6 +162,10 @@ static void guest_code(void)
 	kc_string_fault((u8 *)STRING_BAD_GVA, 0x63);
 	results[ST_STRING_FAULT] = nr_faults;
 	GUEST_SYNC(ST_STRING_FAULT);
+	results[ST_SPARSE_A] = kc_sparse(0x70);
+	GUEST_SYNC(ST_SPARSE_A);
+	results[ST_SPARSE_B] = kc_sparse(0x71);
+	GUEST_SYNC(ST_SPARSE_B);
 	GUEST_DONE();
 }
 
@@ -218,7 +225,10 @@ static void run_mode(int mode, struct run_obs *obs)
 	kc_run_zone(run, KC_ZONE_PORT, ZONE_SIZE, true);
 	kc_run_start(run, mode);
 
-	/* The extent of Figure 8; 2 for one stage; back to 10. */
+	/*
+	 * The extent of Figure 8; 2 for one stage; back to 10.  No limit
+	 * on the instructions per exit saved for the last stage.
+	 */
 	TEST_ASSERT_EQ(kc_vm_debugfs_write(run->vm, "extent", "10"), 0);
 	while (run->stage < NR_STAGES - 1) {
 		kc_run_stage(run);
@@ -226,6 +236,8 @@ static void run_mode(int mode, struct run_obs *obs)
 			TEST_ASSERT_EQ(kc_vm_debugfs_write(run->vm, "extent", "2"), 0);
 		if (run->stage == ST_FIG8_E)
 			TEST_ASSERT_EQ(kc_vm_debugfs_write(run->vm, "extent", "10"), 0);
+		if (run->stage == ST_SPARSE_A)
+			TEST_ASSERT_EQ(kc_vm_debugfs_write(run->vm, "insns_per_exit", "0"), 0);
 	}
 	kc_run_done(run);
 
@@ -420,7 +432,7 @@ static void check_scan_counters(const struct kc_run *run)
 		[ST_FIG8_A] = 1, [ST_FIG8_B] = 1, [ST_FIG8_C] = 1,
 		[ST_FIG8_D] = 1, [ST_FIG8_E] = 1, [ST_FIG8_F] = 1,
 		[ST_PIC] = 1, [ST_JUMP_A] = 1, [ST_JUMP_B] = 1, [ST_JUMP_C] = 1,
-		[ST_STRING_UP] = 1, [ST_STRING_DOWN] = 1,
+		[ST_STRING_UP] = 1, [ST_STRING_DOWN] = 1, [ST_SPARSE_B] = 1,
 	};
 	struct kc_stats d;
 	int stage;
@@ -501,6 +513,15 @@ static void check_scan_counters(const struct kc_run *run)
 	 * the frame, so the last OUT's exit is KVM's too.  Declined: the
 	 * INS, the last OUT and the ucall.
 	 */
+	/*
+	 * The sparse OUTs: each a singular block, then, with the limit
+	 * lifted, neither the singular entry nor the stored block is used:
+	 * the code is scanned again into one block.
+	 */
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_SPARSE_A).singular, 2);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_SPARSE_B).scans, 1);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_SPARSE_B).singular_known, 0);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_SPARSE_B).io_coalesced, 1);
 	d = kc_stage_delta(run, ST_STRING_FAULT);
 	TEST_ASSERT(d.stop_fault == 1 && d.stop_user_io == 0 &&
 		    d.user_pio == 0 && d.string_pio_exits == 1 &&

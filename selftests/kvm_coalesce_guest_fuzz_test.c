@@ -246,6 +246,8 @@ static struct kvm_vm *gf_vm_create(const struct gf_case *c, int mode,
 		vm_install_exception_handler(vm, v, gf_report_exception);
 
 	kc_vm_attach_in_mode(vm, *vcpu, mode);
+	/* Blocks as long as the extent, whatever they would save. */
+	TEST_ASSERT_EQ(kc_vm_debugfs_write(vm, "insns_per_exit", "0"), 0);
 	vcpu_regs_get(*vcpu, &regs);
 	*rsp = regs.rsp;
 	gf_load(vm, *vcpu, c, *rsp);

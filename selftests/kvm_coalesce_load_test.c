@@ -99,6 +99,9 @@ static void check_params(void)
 	static const char * const bad_extents[] = {
 		"0", "65", "-1", "abc", "16abc", "4294967312",
 	};
+	static const char * const bad_limits[] = {
+		"65", "-1", "default", "6x", "4294967302",
+	};
 	char buf[32];
 	size_t i;
 
@@ -106,6 +109,8 @@ static void check_params(void)
 		check_param_rejected("mode", bad_modes[i]);
 	for (i = 0; i < ARRAY_SIZE(bad_extents); i++)
 		check_param_rejected("extent", bad_extents[i]);
+	for (i = 0; i < ARRAY_SIZE(bad_limits); i++)
+		check_param_rejected("insns_per_exit", bad_limits[i]);
 
 	TEST_ASSERT_EQ(kc_param_write("extent", "64"), 0);
 	kc_param_read("extent", buf, sizeof(buf));
@@ -113,12 +118,17 @@ static void check_params(void)
 	TEST_ASSERT_EQ(kc_param_write("extent", "16\n"), 0);
 	kc_param_read("extent", buf, sizeof(buf));
 	TEST_ASSERT(!strcmp(buf, "16"), "extent is '%s'", buf);
+	TEST_ASSERT_EQ(kc_param_write("insns_per_exit", "0"), 0);
+	kc_param_read("insns_per_exit", buf, sizeof(buf));
+	TEST_ASSERT(!strcmp(buf, "0"), "insns_per_exit is '%s'", buf);
 	TEST_ASSERT_EQ(kc_param_write("mode", "off\n"), 0);
 
 	/* Bad values on the command line fail the load. */
 	TEST_ASSERT_EQ(kc_module_unload(), 0);
 	TEST_ASSERT_EQ(kc_module_load(kc_module_path(), "extent=0"), -EINVAL);
 	TEST_ASSERT_EQ(kc_module_load(kc_module_path(), "mode=fast"), -EINVAL);
+	TEST_ASSERT_EQ(kc_module_load(kc_module_path(), "insns_per_exit=65"),
+		       -EINVAL);
 	TEST_ASSERT(!kc_module_loaded(), "Module loaded with bad parameters");
 }
 
