@@ -199,9 +199,10 @@ static enum kc_lookup kc_lookup(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 				const struct kc_exit *exit, struct kc_window *w,
 				enum kc_check check, struct kc_block **blkp)
 {
-	struct kc_block *blk = kc_table_get(vm, w->gpa);
+	struct kc_block *blk;
 	bool same;
 
+	blk = kc_table_get_last(vm, kc_vcpu_get(vm, vcpu), w->gpa);
 	if (!blk) {
 		kc_stat_inc(vm, KC_STAT_table_misses);
 		return KC_ABSENT;

@@ -107,6 +107,7 @@ struct kc_block {
 	u16 regs;		/* BIT(kc_reg) of the registers used */
 	struct kc_limits limits;	/* it was scanned with */
 	bool singular;		/* one I/O instruction only */
+	bool removed;		/* from the table; set under table_lock */
 	/*
 	 * Which instructions a resume after userspace saves exits from (the
 	 * 65th of a block scanned with an extent of 64 never does).
@@ -194,6 +195,12 @@ struct kc_code_tlb {
  */
 struct kc_vcpu {
 	struct kc_code_tlb tlb;
+	/*
+	 * The block the vCPU last found in the table, with a reference:
+	 * lone accesses repeat at one RIP (a driver's register write, an
+	 * EOI), and finding the block here spares the table's lookup.
+	 */
+	struct kc_block *last;
 };
 
 /*
@@ -357,6 +364,9 @@ bool kc_block_same(const struct kc_block *a, const struct kc_block *b);
 void kc_block_hit(struct kc_block *blk);
 void kc_block_put(struct kc_block *blk);
 struct kc_block *kc_table_get(struct kc_vm *vm, gpa_t gpa);
+struct kc_block *kc_table_get_last(struct kc_vm *vm, struct kc_vcpu *v,
+				   gpa_t gpa);
+void kc_vcpu_put_last(struct kc_vcpu *v);
 void kc_table_insert(struct kc_vm *vm, struct kc_block *blk);
 void kc_table_remove(struct kc_vm *vm, struct kc_block *blk);
 void kc_table_show(struct kc_vm *vm, struct seq_file *m);

@@ -8,6 +8,8 @@
  * eviction list are serialized by kc_vm.table_lock.  A removed block is
  * freed when its last reference goes, after an RCU grace period.  The
  * table is bounded: inserting into a full table evicts the oldest block.
+ * Each vCPU keeps a reference to the block it last found (kc_vcpu.last),
+ * used while the block is not marked removed.
  */
 #include <linux/kvm_host.h>
 #include <linux/random.h>
@@ -155,10 +157,45 @@ struct kc_block *kc_table_get(struct kc_vm *vm, gpa_t gpa)
 	return blk;
 }
 
+/*
+ * The block at @gpa with a reference held, or NULL: @v's last one if the
+ * table still holds it, else the table's, which becomes @v's last.  @v is
+ * the vCPU's own state, only used by its exits, or NULL.  A block removed
+ * after the check is one a lookup just before the removal would have
+ * found: the caller checks its code either way.
+ */
+struct kc_block *kc_table_get_last(struct kc_vm *vm, struct kc_vcpu *v,
+				   gpa_t gpa)
+{
+	struct kc_block *blk = v ? v->last : NULL;
+
+	if (blk && blk->gpa == gpa && !READ_ONCE(blk->removed)) {
+		refcount_inc(&blk->ref);
+		kc_stat_inc(vm, KC_STAT_last_block_hits);
+		return blk;
+	}
+	blk = kc_table_get(vm, gpa);
+	if (blk && v) {
+		kc_vcpu_put_last(v);
+		refcount_inc(&blk->ref);
+		v->last = blk;
+	}
+	return blk;
+}
+
+/* Drop @v's reference to its last block, at the vCPU's exit or its end. */
+void kc_vcpu_put_last(struct kc_vcpu *v)
+{
+	if (v->last)
+		kc_block_put(v->last);
+	v->last = NULL;
+}
+
 static void __kc_table_remove(struct kc_vm *vm, struct kc_block *blk)
 {
 	lockdep_assert_held(&vm->table_lock);
 
+	WRITE_ONCE(blk->removed, true);
 	rhashtable_remove_fast(&vm->table, &blk->node, kc_table_params);
 	list_del(&blk->lru);
 	vm->nr_blocks--;
@@ -211,7 +248,10 @@ static void kc_table_flush(struct kc_vm *vm)
 	spin_unlock(&vm->table_lock);
 }
 
-/* Called when no exit can run any more: no reference but the table's. */
+/*
+ * Called when no exit can run any more and the vCPUs dropped their last
+ * blocks: no reference but the table's.
+ */
 void kc_table_destroy(struct kc_vm *vm)
 {
 	kc_table_flush(vm);

@@ -18,8 +18,11 @@ static void kc_vm_free(struct kc_vm *vm)
 {
 	unsigned int i;
 
-	for (i = 0; i < vm->nr_vcpus; i++)
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		if (vm->vcpus[i])
+			kc_vcpu_put_last(vm->vcpus[i]);
 		kfree(vm->vcpus[i]);
+	}
 	kfree(vm->vcpus);
 	kc_user_io_destroy(vm);
 	kc_table_destroy(vm);
