@@ -154,21 +154,33 @@ static int kc_copy_value(char *buf, size_t size, const char __user *ubuf,
 	return 0;
 }
 
-static ssize_t kc_mode_write(struct file *file, const char __user *ubuf,
-			     size_t len, loff_t *ppos)
+/*
+ * Write an override of a parameter, parsed by @parse, to the VM with
+ * @set; "default" writes -1, which follows the parameter again.
+ */
+static ssize_t kc_override_write(struct file *file, const char __user *ubuf,
+				 size_t len, int (*parse)(const char *val),
+				 void (*set)(struct kc_vm *vm, int val))
 {
 	struct kc_vm *vm = ((struct seq_file *)file->private_data)->private;
 	char buf[16];
-	int mode, r;
+	int val, r;
 
 	r = kc_copy_value(buf, sizeof(buf), ubuf, len);
 	if (r)
 		return r;
-	mode = sysfs_streq(buf, "default") ? -1 : kc_parse_mode(buf);
-	if (mode == -EINVAL)
+	val = sysfs_streq(buf, "default") ? -1 : parse(buf);
+	if (val == -EINVAL)
 		return -EINVAL;
-	kc_vm_set_mode(vm, mode);
+	set(vm, val);
 	return len;
+}
+
+static ssize_t kc_mode_write(struct file *file, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	return kc_override_write(file, ubuf, len, kc_parse_mode,
+				 kc_vm_set_mode);
 }
 
 static ssize_t kc_extent_write(struct file *file, const char __user *ubuf,
@@ -192,18 +204,8 @@ static ssize_t kc_insns_per_exit_write(struct file *file,
 				       const char __user *ubuf, size_t len,
 				       loff_t *ppos)
 {
-	struct kc_vm *vm = ((struct seq_file *)file->private_data)->private;
-	char buf[16];
-	int v, r;
-
-	r = kc_copy_value(buf, sizeof(buf), ubuf, len);
-	if (r)
-		return r;
-	v = sysfs_streq(buf, "default") ? -1 : kc_parse_insns_per_exit(buf);
-	if (v == -EINVAL)
-		return -EINVAL;
-	kc_vm_set_insns_per_exit(vm, v);
-	return len;
+	return kc_override_write(file, ubuf, len, kc_parse_insns_per_exit,
+				 kc_vm_set_insns_per_exit);
 }
 
 #define KC_FOPS(name, ...)					\
