@@ -412,20 +412,43 @@ int kc_nr_cpus(void)
 	return CPU_COUNT(kc_allowed_cpus());
 }
 
-void kc_pin_thread(pthread_t thread, int n)
+/* The @n-th CPU the test may run on, modulo their number. */
+static int kc_nth_cpu(int n, cpu_set_t *one)
 {
 	const cpu_set_t *allowed = kc_allowed_cpus();
-	int cpu, i = n % kc_nr_cpus(), r;
-	cpu_set_t one;
+	int cpu, i = n % kc_nr_cpus();
 
 	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
 		if (CPU_ISSET(cpu, allowed) && !i--)
 			break;
 	}
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
+	CPU_ZERO(one);
+	CPU_SET(cpu, one);
+	return cpu;
+}
+
+void kc_pin_thread(pthread_t thread, int n)
+{
+	cpu_set_t one;
+	int cpu = kc_nth_cpu(n, &one), r;
+
 	r = pthread_setaffinity_np(thread, sizeof(one), &one);
 	TEST_ASSERT(!r, "pinning a thread to CPU %d: %s", cpu, strerror(r));
+}
+
+void kc_thread_create_pinned(pthread_t *thread, void *(*fn)(void *),
+			     void *arg, int n)
+{
+	pthread_attr_t attr;
+	cpu_set_t one;
+	int cpu = kc_nth_cpu(n, &one), r;
+
+	TEST_ASSERT_EQ(pthread_attr_init(&attr), 0);
+	r = pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
+	TEST_ASSERT(!r, "a thread for CPU %d: %s", cpu, strerror(r));
+	r = pthread_create(thread, &attr, fn, arg);
+	TEST_ASSERT(!r, "a thread on CPU %d: %s", cpu, strerror(r));
+	pthread_attr_destroy(&attr);
 }
 
 #define KC_BUSY_MAX_VCPUS	8
@@ -466,8 +489,8 @@ struct kc_busy *kc_busy_start(void)
 	b->nr_vcpus = min(kc_nr_cpus(), KC_BUSY_MAX_VCPUS);
 	b->vm = vm_create_with_vcpus(b->nr_vcpus, kc_busy_guest, b->vcpus);
 	for (i = 0; i < b->nr_vcpus; i++) {
-		pthread_create(&b->threads[i], NULL, kc_busy_vcpu, b->vcpus[i]);
-		kc_pin_thread(b->threads[i], i);
+		kc_thread_create_pinned(&b->threads[i], kc_busy_vcpu,
+					b->vcpus[i], i);
 	}
 	return b;
 }

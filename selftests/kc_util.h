@@ -95,10 +95,14 @@ void kc_pics_set(struct kvm_vm *vm, struct kvm_pic_state pic[2]);
 /*
  * The CPUs the test may run on, and @thread pinned to the @n-th of them
  * (modulo their number): vCPU threads pinned to different CPUs make
- * exits that really run at the same time.
+ * exits that really run at the same time.  A new thread is created
+ * pinned: it may have run, or even ended, before a pin after its
+ * creation.
  */
 int kc_nr_cpus(void);
 void kc_pin_thread(pthread_t thread, int n);
+void kc_thread_create_pinned(pthread_t *thread, void *(*fn)(void *),
+			     void *arg, int n);
 
 /*
  * A VM with a vCPU per CPU, each pinned, that run blocks of OUTs to the

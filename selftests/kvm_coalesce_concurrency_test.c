@@ -247,8 +247,8 @@ static void vm_run_start(struct vm_run *r, u64 nr_iters)
 		vcpu_args_set(r->vcpus[i], 2, i, nr_iters);
 		vcpu_args[i].r = r;
 		vcpu_args[i].id = i;
-		pthread_create(&r->threads[i], NULL, vcpu_thread, &vcpu_args[i]);
-		kc_pin_thread(r->threads[i], i);
+		kc_thread_create_pinned(&r->threads[i], vcpu_thread,
+					&vcpu_args[i], i);
 	}
 }
 

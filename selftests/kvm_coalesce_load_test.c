@@ -190,9 +190,8 @@ int main(int argc, char *argv[])
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	kvm_vm_register_coalesced_io(vm, ZONE_PORT, 1, true);
-	pthread_create(&thread, NULL, vcpu_thread, NULL);
 	/* Loads and unloads on one CPU while the vCPU exits on another. */
-	kc_pin_thread(thread, 1);
+	kc_thread_create_pinned(&thread, vcpu_thread, NULL, 1);
 	kc_pin_thread(pthread_self(), 0);
 
 	for (i = 0; i < NR_CYCLES; i++)

@@ -192,9 +192,8 @@ static void run_mode(int mode, struct run_obs *obs)
 	sync_global_to_guest(run->vm, code_page);
 	kc_run_start(run, mode);
 
-	pthread_create(&writer, NULL, writer_thread, vcpus[0]);
 	/* Writer and runner on different CPUs, where there are two. */
-	kc_pin_thread(writer, 0);
+	kc_thread_create_pinned(&writer, writer_thread, vcpus[0], 0);
 	kc_pin_thread(pthread_self(), 1);
 	while (run->stage < NR_ROUNDS) {
 		kc_run_stage(run);

@@ -326,8 +326,8 @@ static void smp_start(struct smp_run *r, struct vcpu_arg *args)
 		vcpu_args_set(r->vcpus[i], 1, i);
 		args[i].r = r;
 		args[i].id = i;
-		pthread_create(&r->threads[i], NULL, vcpu_thread, &args[i]);
-		kc_pin_thread(r->threads[i], i);
+		kc_thread_create_pinned(&r->threads[i], vcpu_thread, &args[i],
+					i);
 	}
 }
 
