@@ -183,7 +183,7 @@ struct kc_block *kc_table_get_last(struct kc_vm *vm, struct kc_vcpu *v,
 	return blk;
 }
 
-/* Drop @v's reference to its last block, at the vCPU's exit or its end. */
+/* Drop @v's reference to its last block: another replaces it, or @v goes. */
 void kc_vcpu_put_last(struct kc_vcpu *v)
 {
 	if (v->last)
