@@ -24,7 +24,8 @@
 #
 # Fails if the job did not finish or the kernel log holds a WARN, BUG,
 # oops, lockdep, KASAN or hung-task report.  Logs are kept in
-# build/vm-JOB/ (console.log: kernel; job.log: the job).
+# build/vm-JOB/ (console.log: kernel; job.log: the job;
+# kernel-reports.txt: the report lines of console.log).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -157,7 +158,10 @@ reports+='INFO: rcu_.* stall|Call Trace:'
 # Debian's kernel states its choice of SRSO mitigation (no microcode
 # for it under TCG) as "WARNING: See ...": advice, not a kernel warning.
 advice='^Speculative Return Stack Overflow: WARNING: See '
-if grep -v "$advice" "$out/console.log" | grep -Eq "$reports"; then
+# Kept in kernel-reports.txt (empty if none), for check.sh to tell a
+# VM that stopped on a report from one that only stopped.
+grep -v "$advice" "$out/console.log" | grep -E "$reports" >"$out/kernel-reports.txt" || :
+if [ -s "$out/kernel-reports.txt" ]; then
 	kc_log "kernel reports in $out/console.log:"
 	grep -v "$advice" "$out/console.log" | grep -E -A20 "$reports" | head -60 >&2
 	fail=1
