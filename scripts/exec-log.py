@@ -83,12 +83,13 @@ TRACE = re.compile(r'^Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/([0-9a-f]+)
 INSN = re.compile(r'^(0x[0-9a-f]+):  ')
 
 
-def report(logfile, system_map, modules_map):
-    addrs, names = read_symbols([system_map, modules_map])
+def exit_blocks(logfile):
+    """Yield (L2 address of the exit, new exit?, block address, its
+    instructions) for each block the test VM's kernel ran after an L2
+    exit."""
     insns = {}          # translation block address -> its instructions
-    exits = collections.defaultdict(list)
     block = count = None
-    l2_pc, in_l2, cur = None, False, None
+    l2_pc, in_l2 = None, False
 
     with open(logfile, errors='replace') as f:
         for line in f:
@@ -111,15 +112,23 @@ def report(logfile, system_map, modules_map):
             if flags & HF_GUEST_MASK:
                 in_l2, l2_pc = True, pc
                 continue
-            if pc < KERNEL_BASE:
+            if pc < KERNEL_BASE or l2_pc is None:
                 continue        # the test program, in the test VM
-            if in_l2:
-                in_l2 = False
-                cur = collections.Counter()
-                exits[l2_pc].append(cur)
-            if cur is not None:
-                i = bisect.bisect_right(addrs, pc) - 1
-                cur[names[i] if i >= 0 else hex(pc)] += insns.get(pc, 1)
+            yield l2_pc, in_l2, pc, insns.get(pc, 1)
+            in_l2 = False
+
+
+def report(logfile, system_map, modules_map):
+    addrs, names = read_symbols([system_map, modules_map])
+    exits = collections.defaultdict(list)
+    cur = None
+
+    for l2_pc, new, pc, n in exit_blocks(logfile):
+        if new:
+            cur = collections.Counter()
+            exits[l2_pc].append(cur)
+        i = bisect.bisect_right(addrs, pc) - 1
+        cur[names[i] if i >= 0 else hex(pc)] += n
 
     for pc, runs in sorted(exits.items(), key=lambda e: -len(e[1])):
         total = collections.Counter()
@@ -132,11 +141,42 @@ def report(logfile, system_map, modules_map):
             print(f'  {name:44s} {v / n:9.1f}')
 
 
+def span(logfile, system_map, modules_map, function):
+    addrs, names = read_symbols([system_map, modules_map])
+    entry = addrs[names.index(function)]
+    exits = collections.defaultdict(list)
+    caller = prev = None
+
+    for l2_pc, new, pc, n in exit_blocks(logfile):
+        if new:
+            exits[l2_pc].append([0, 0])     # calls, instructions
+            caller = None
+        i = bisect.bisect_right(addrs, pc) - 1
+        name = names[i] if i >= 0 else hex(pc)
+        if caller is None and pc == entry:
+            caller = prev
+            exits[l2_pc][-1][0] += 1
+        elif caller is not None and name == caller:
+            caller = None
+        if caller is not None:
+            exits[l2_pc][-1][1] += n
+        prev = name
+
+    for pc, runs in sorted(exits.items(), key=lambda e: -len(e[1])):
+        calls = sum(c for c, _ in runs)
+        n = len(runs)
+        print(f'exit after L2 block {pc:#x}: {n} exits, {calls / n:.2f} '
+              f'calls of {function} and {sum(i for _, i in runs) / n:.1f} '
+              f'instructions under it per exit')
+
+
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == 'record':
         record(*sys.argv[2:])
     elif len(sys.argv) == 5 and sys.argv[1] == 'report':
         report(*sys.argv[2:])
+    elif len(sys.argv) == 6 and sys.argv[1] == 'span':
+        span(*sys.argv[2:])
     else:
         sys.exit(__doc__)
 
