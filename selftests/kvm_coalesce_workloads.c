@@ -371,8 +371,13 @@ static void compute_expected_results(void)
 }
 
 /* Counters at the start of a workload (or the end of the last). */
+/*
+ * What the harness reads between two workloads: @ns_end when the last
+ * one's ucall reached it, @ns_start when the next one is given the CPU,
+ * so that neither workload's time includes the reading.
+ */
 struct sample {
-	u64 ns;
+	u64 ns_end, ns_start;
 	u64 exits, io_exits, mmio_exits, userspace_exits;
 	struct devices dev;
 	struct kc_stats kc;
@@ -396,13 +401,14 @@ static u64 now_ns(void)
 static void take_sample(struct kvm_vcpu *vcpu, const struct devices *d,
 			u64 userspace_exits, struct sample *s)
 {
-	s->ns = now_ns();
+	s->ns_end = now_ns();
 	s->exits = kc_vcpu_stat(vcpu, "exits");
 	s->io_exits = kc_vcpu_stat(vcpu, "io_exits");
 	s->mmio_exits = kc_vcpu_stat(vcpu, "mmio_exits");
 	s->userspace_exits = userspace_exits;
 	s->dev = *d;
 	s->has_kc = kc_read_stats(vcpu->vm, &s->kc);
+	s->ns_start = now_ns();
 }
 
 /* The models must have seen exactly the guest's accesses, nothing else. */
@@ -450,7 +456,7 @@ static void make_record(const struct sample *a, const struct sample *b,
 			struct record *r)
 {
 	/* The ucall that ends a workload is one I/O exit, not its own. */
-	r->ns = b->ns - a->ns;
+	r->ns = b->ns_end - a->ns_start;
 	r->exits = b->exits - a->exits - 1;
 	r->io_exits = b->io_exits - a->io_exits - 1;
 	r->mmio_exits = b->mmio_exits - a->mmio_exits;
