@@ -8,8 +8,10 @@
 #
 # A record needs workload, config, iterations, exits, userspace_exits and
 # l2_ns (totals over its iterations).  One without model_ns gets
-# l2_ns + exits x exit_cost_ns, with the cost the workload records state;
-# KC_EXIT_NS=N recomputes model_ns of every record with a cost of N ns.
+# l2_ns + exits x exit_cost_ns - emulations x fetch_cost_ns, with the
+# exit cost the workload records state (Documentation/bench.rst, "The
+# per-exit constant C" and "The fetch constant F"); KC_EXIT_NS=N
+# recomputes model_ns of every record with an exit cost of N ns.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -37,7 +39,9 @@ jq -s --arg cost "${KC_EXIT_NS:-}" '
 		error("record without \($missing | join(", ")): \($r | tojson)")
 	    else . end |
 	    if ($cost != "" or (has("model_ns") | not)) and $c != null then
-		. + {exit_cost_ns: $c, model_ns: (.l2_ns + .exits * $c | round)}
+		. + {exit_cost_ns: $c,
+		     model_ns: (.l2_ns + .exits * $c -
+				(.emulations // 0) * (.fetch_cost_ns // 0) | round)}
 	    else . end)' "$records" >"$out.tmp"
 mv "$out.tmp" "$out"
 kc_log "$(jq length "$out") records in $out"

@@ -88,6 +88,31 @@ int kc_ring_take_all(struct kvm_vcpu *vcpu, struct kvm_coalesced_mmio *out,
 /* KVM's binary statistic @name of @vcpu. */
 u64 kc_vcpu_stat(struct kvm_vcpu *vcpu, const char *name);
 
+/*
+ * The hardware model of make bench (Documentation/bench.rst), in test VM
+ * nanoseconds, i.e. instructions under -icount.
+ *
+ * KC_EXIT_COST_NS: a VM exit and entry, which TCG runs as two single
+ * instructions: 1,360 cycles, measured on an AMD host around VMRUN in
+ * KVM's svm_vcpu_run() (LKML, December 2020), at an assumed 3.0 GHz.
+ *
+ * KC_FETCH_COST_NS: what KVM spends here fetching the instruction of
+ * an MMIO exit it emulates (__do_insn_fetch_bytes() and all it calls: a
+ * walk of the guest's page tables, memslot lookups, the copy), which
+ * an AMD CPU with decode assists hands it in the VMCB instead.
+ * Measured with make profile WORKLOAD=zone MODE=stock.
+ */
+#define KC_EXIT_CYCLES		1360
+#define KC_ASSUMED_MHZ		3000
+#define KC_EXIT_COST_NS		((double)KC_EXIT_CYCLES * 1000 / KC_ASSUMED_MHZ)
+#define KC_FETCH_COST_NS	1044.0
+
+/* Test VM time @ns of @exits and @emulations by KVM, on hardware. */
+static inline double kc_model_ns(double ns, double exits, double emulations)
+{
+	return ns + exits * KC_EXIT_COST_NS - emulations * KC_FETCH_COST_NS;
+}
+
 /* Both 8259s of @vm (KVM_GET_IRQCHIP, KVM_SET_IRQCHIP), master first. */
 void kc_pics_get(struct kvm_vm *vm, struct kvm_pic_state pic[2]);
 void kc_pics_set(struct kvm_vm *vm, struct kvm_pic_state pic[2]);

@@ -7,9 +7,10 @@
  * exits KVM counted, the exits to userspace, the test VM's time per
  * iteration (under -icount shift=0,sleep=off: executed instructions of
  * the test VM, i.e. of L1 and the L2 guest it runs) and a modelled
- * hardware time that adds the VM exit and entry that TCG does not
- * charge; one KC-RESULT line of JSON per record for
- * scripts/bench-collect.sh.
+ * hardware time (kc_model_ns()) that adds the VM exit and entry that
+ * TCG does not charge and removes the instruction fetches of KVM's
+ * emulations that decode assists spare; one KC-RESULT line of JSON per
+ * record for scripts/bench-collect.sh.
  *
  * Workloads (kc_workloads_io.S, kc_engine_io.S):
  *   pic-init     8259 ICW1-ICW4 on both controllers, masks   in-kernel PIC
@@ -54,17 +55,6 @@
 #define UART_TX_LEN		16
 #define IOAPIC_NR_PINS		24
 #define IOAPIC_VERSION		(0x11 | (IOAPIC_NR_PINS - 1) << 16)
-
-/*
- * Modelled hardware cost of one VM exit and entry, which the test VM's
- * clock does not include (TCG executes VMRUN and #VMEXIT as single
- * instructions): 1,360 cycles, measured on an AMD host around VMRUN in
- * KVM's svm_vcpu_run() (LKML, December 2020, see Documentation/bench.rst),
- * at an assumed 3.0 GHz.
- */
-#define EXIT_ROUND_TRIP_CYCLES	1360
-#define ASSUMED_CLOCK_MHZ	3000
-#define EXIT_COST_NS		((double)EXIT_ROUND_TRIP_CYCLES * 1000 / ASSUMED_CLOCK_MHZ)
 
 enum workload {
 	WL_PIC, WL_PIT, WL_RTC, WL_PCI, WL_IOAPIC, WL_UART, WL_FW_CFG,
@@ -378,14 +368,14 @@ static void compute_expected_results(void)
  */
 struct sample {
 	u64 ns_end, ns_start;
-	u64 exits, io_exits, mmio_exits, userspace_exits;
+	u64 exits, io_exits, mmio_exits, emulations, userspace_exits;
 	struct devices dev;
 	struct kc_stats kc;
 	bool has_kc;
 };
 
 struct record {
-	u64 ns, exits, io_exits, mmio_exits, userspace_exits;
+	u64 ns, exits, io_exits, mmio_exits, emulations, userspace_exits;
 	u64 kc_blocks, kc_insns;
 	bool has_kc;
 };
@@ -405,6 +395,7 @@ static void take_sample(struct kvm_vcpu *vcpu, const struct devices *d,
 	s->exits = kc_vcpu_stat(vcpu, "exits");
 	s->io_exits = kc_vcpu_stat(vcpu, "io_exits");
 	s->mmio_exits = kc_vcpu_stat(vcpu, "mmio_exits");
+	s->emulations = kc_vcpu_stat(vcpu, "insn_emulation");
 	s->userspace_exits = userspace_exits;
 	s->dev = *d;
 	s->has_kc = kc_read_stats(vcpu->vm, &s->kc);
@@ -460,6 +451,7 @@ static void make_record(const struct sample *a, const struct sample *b,
 	r->exits = b->exits - a->exits - 1;
 	r->io_exits = b->io_exits - a->io_exits - 1;
 	r->mmio_exits = b->mmio_exits - a->mmio_exits;
+	r->emulations = b->emulations - a->emulations;
 	r->userspace_exits = b->userspace_exits - a->userspace_exits;
 	r->has_kc = a->has_kc && b->has_kc;
 	r->kc_blocks = r->has_kc ? b->kc.blocks - a->kc.blocks : 0;
@@ -529,7 +521,7 @@ static void run_config(const struct config *c, struct record *records)
 
 static double model_ns(const struct record *r)
 {
-	return r->ns + r->exits * EXIT_COST_NS;
+	return kc_model_ns(r->ns, r->exits, r->emulations);
 }
 
 static void print_row(const char *config, const struct record *r,
@@ -554,8 +546,10 @@ static void print_result(const char *workload, const char *config,
 	       iterations, r->exits, r->userspace_exits);
 	printf(", \"io_exits\": %lu, \"mmio_exits\": %lu, \"l2_ns\": %lu",
 	       r->io_exits, r->mmio_exits, r->ns);
-	printf(", \"exit_cost_ns\": %.1f, \"model_ns\": %.0f",
-	       EXIT_COST_NS, model_ns(r));
+	printf(", \"emulations\": %lu, \"exit_cost_ns\": %.1f",
+	       r->emulations, KC_EXIT_COST_NS);
+	printf(", \"fetch_cost_ns\": %.1f, \"model_ns\": %.0f",
+	       KC_FETCH_COST_NS, model_ns(r));
 	printf(", \"l2_speedup\": %.4f, \"model_speedup\": %.4f",
 	       (double)stock->ns / r->ns, model_ns(stock) / model_ns(r));
 	if (r->has_kc)
@@ -580,8 +574,9 @@ static void print_results(struct record records[][NR_WORKLOADS])
 	printf("\nPer iteration: exits, io, mmio: KVM's statistics; user: returns to\n"
 	       "userspace (not counting the harness's own); l2_ns: test VM time\n"
 	       "(-icount: instructions); model_ns: l2_ns + exits x %.1f ns (a VM\n"
-	       "exit and entry, %d cycles at %d MHz); speedup: stock / config.\n\n",
-	       EXIT_COST_NS, EXIT_ROUND_TRIP_CYCLES, ASSUMED_CLOCK_MHZ);
+	       "exit and entry, %d cycles at %d MHz) - KVM's emulations x %.0f ns\n"
+	       "(the instruction fetch decode assists spare); speedup: stock / config.\n\n",
+	       KC_EXIT_COST_NS, KC_EXIT_CYCLES, KC_ASSUMED_MHZ, KC_FETCH_COST_NS);
 
 	for (w = 0; w < NR_WORKLOADS; w++)
 		for (c = 0; c < NR_CONFIGS; c++)
