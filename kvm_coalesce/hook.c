@@ -375,7 +375,6 @@ static enum kvm_io_exit_result kc_coalesce(struct kc_vm *vm,
 static __always_inline bool kc_exit_counted(struct kc_vm *vm,
 					    enum kc_stat kind)
 {
-	kc_stat_inc(vm, KC_STAT_exits);
 	kc_stat_inc(vm, kind);
 	return kc_vm_mode(vm) != KC_MODE_OFF;
 }
@@ -447,13 +446,13 @@ kc_pio_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu, int size, u16 port,
 
 /*
  * A port I/O exit of a VM whose mode is not off, for a port of devices;
- * the exit is described only once it is not known to be singular.
+ * the exit is described only once it is not known to be singular.  Out
+ * of line, as what it saves would cost an exit in mode off.
  */
 static noinline enum kvm_io_exit_result
-kc_pio_offer(struct kvm_vcpu *vcpu, int size, u16 port, bool in, bool string)
+kc_pio_offer(struct kc_vm *vm, struct kvm_vcpu *vcpu, int size, u16 port,
+	     bool in, bool string)
 {
-	struct kc_vm *vm = kc_vm_attached(vcpu->kvm);
-
 	if (kc_pio_singular(vm, vcpu, string))
 		return KVM_IO_EXIT_DECLINED;
 	return kc_pio_coalesce(vm, vcpu, size, port, in, string);
@@ -473,14 +472,13 @@ static enum kvm_io_exit_result kc_pio_exit(struct kvm_vcpu *vcpu, int size,
 		kc_count_known(vm, KC_STAT_user_io_known);
 		return KVM_IO_EXIT_DECLINED;
 	}
-	return kc_pio_offer(vcpu, size, port, in, string);
+	return kc_pio_offer(vm, vcpu, size, port, in, string);
 }
 
 /* An MMIO exit of a VM whose mode is not off, for an address of devices. */
 static noinline enum kvm_io_exit_result
-kc_mmio_offer(struct kvm_vcpu *vcpu, gpa_t gpa)
+kc_mmio_offer(struct kc_vm *vm, struct kvm_vcpu *vcpu, gpa_t gpa)
 {
-	struct kc_vm *vm = kc_vm_attached(vcpu->kvm);
 	struct kc_exit exit = {
 		.kind = KC_EXIT_MMIO,
 		.gpa = gpa,
@@ -503,7 +501,7 @@ static enum kvm_io_exit_result kc_mmio_exit(struct kvm_vcpu *vcpu,
 		kc_count_known(vm, KC_STAT_user_io_known);
 		return KVM_IO_EXIT_DECLINED;
 	}
-	return kc_mmio_offer(vcpu, gpa);
+	return kc_mmio_offer(vm, vcpu, gpa);
 }
 
 /*
