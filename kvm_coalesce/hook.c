@@ -542,7 +542,9 @@ static enum kvm_io_exit_result kc_resume(struct kvm_vcpu *vcpu, u64 cookie)
 	};
 	if (!kc_may_run(vcpu, &exit))
 		return KVM_IO_EXIT_DECLINED;
-	blk = kc_table_get(vm, FIELD_GET(KC_COOKIE_GPA, cookie));
+	/* The block that left to userspace is the vCPU's last, usually. */
+	blk = kc_table_get_last(vm, kc_vcpu_get(vm, vcpu),
+				FIELD_GET(KC_COOKIE_GPA, cookie));
 	if (!blk)
 		return KVM_IO_EXIT_DECLINED;
 	if (blk->mode != exit.mode || !kc_resume_code(vm, vcpu, &exit, blk)) {
