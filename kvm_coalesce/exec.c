@@ -44,6 +44,7 @@ static_assert(VCPU_REGS_R15 == (int)KC_R15);
  * only the registers the block uses are loaded.
  */
 struct kc_state {
+	struct kc_vm *vm;
 	unsigned long gpr[KC_NR_GPRS];
 	unsigned long rflags;
 	u16 dirty;		/* registers written */
@@ -52,6 +53,7 @@ struct kc_state {
 	unsigned int code_len;
 	enum kc_stop stop_after;	/* stop after this instruction, why */
 	s8 branches_recorded;	/* -1 until the first jump asks */
+	bool user_known;	/* the last port was known to be userspace's */
 };
 
 /* What one out-of-line instruction did. */
@@ -187,6 +189,10 @@ static bool kc_exec_io(struct kc_state *s, const struct kc_insn *k)
 	u16 port = kc_port(s, k);
 	u64 val;
 
+	/* Known to be userspace's: KVM's own path tries the bus anyway. */
+	s->user_known = kc_user_port_known(s->vm, s->env.vcpu->kvm, port);
+	if (s->user_known)
+		return false;
 	if (k->op == KC_OP_OUT)
 		return kc_pio_write(s->env.vcpu, port, k->size,
 				    kc_get(s, rax, k->size));
@@ -473,6 +479,7 @@ static void kc_exec_leave(struct kc_result *res, enum kc_outcome outcome,
 		res->port = kc_port(s, k);
 		res->size = k->size;
 		res->in = in;
+		res->user_known = s->user_known;
 	}
 }
 
@@ -483,9 +490,9 @@ static void kc_exec_leave(struct kc_result *res, enum kc_outcome outcome,
  * happened is in @res; if the first instruction could not run, nothing
  * changed.
  */
-void kc_exec(struct kvm_vcpu *vcpu, const struct kc_exit *exit,
-	     const struct kc_block *blk, unsigned int nr_insns,
-	     struct kc_result *res)
+void kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+	     const struct kc_exit *exit, const struct kc_block *blk,
+	     unsigned int nr_insns, struct kc_result *res)
 {
 	unsigned long base = exit->rip - exit->start, rflags;
 	unsigned int i, off = exit->start;
@@ -497,6 +504,7 @@ void kc_exec(struct kvm_vcpu *vcpu, const struct kc_exit *exit,
 
 	memset(res, 0, sizeof(*res));
 	res->outcome = KC_RAN;
+	s.vm = vm;
 	kc_load(vcpu, &s, blk->regs);
 	if (!kc_exec_first(blk, exit, &s, &i)) {
 		res->outcome = KC_DECLINED;
@@ -508,6 +516,7 @@ void kc_exec(struct kvm_vcpu *vcpu, const struct kc_exit *exit,
 	s.code_len = blk->len;
 	s.stop_after = KC_STOP_NONE;
 	s.branches_recorded = -1;
+	s.user_known = false;
 
 	while (i < nr_insns) {
 		const struct kc_insn *k = &blk->insns[i];

@@ -78,10 +78,13 @@ static void kc_account(struct kc_vm *vm, const struct kc_exit *exit,
 {
 	bool resumed = exit->kind == KC_EXIT_RESUME;
 
-	if (res->outcome == KC_USER_PIO)
+	if (res->outcome == KC_USER_PIO) {
 		kc_stat_inc(vm, KC_STAT_user_pio);
-	else if (res->outcome == KC_EMULATE)
+		if (res->user_known)
+			kc_stat_inc(vm, KC_STAT_user_pio_known);
+	} else if (res->outcome == KC_EMULATE) {
 		kc_stat_inc(vm, KC_STAT_user_mmio);
+	}
 	if (!res->ran)
 		return;
 	kc_stat_add(vm, KC_STAT_insns, res->ran);
@@ -106,7 +109,7 @@ static enum kvm_io_exit_result kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	bool first_exit = exit->kind != KC_EXIT_RESUME;
 	struct kc_result res;
 
-	kc_exec(vcpu, exit, blk, n, &res);
+	kc_exec(vm, vcpu, exit, blk, n, &res);
 	kc_account(vm, exit, &res);
 	if (res.ran && blk->singular && first_exit)
 		kc_singular_note(vm, exit, blk->limits);
@@ -119,6 +122,10 @@ static enum kvm_io_exit_result kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		r = KVM_IO_EXIT_DECLINED;
 		break;
 	case KC_USER_PIO:
+		/* Later accesses of blocks to the port then skip the bus. */
+		if (!res.user_known)
+			kc_user_port_note(vm, vcpu->kvm, exit, res.port,
+					  res.size);
 		r = kvm_io_exit_user_pio(vcpu, res.size, res.port, res.in,
 					 res.insn_len, kc_cookie(blk, &res));
 		break;
@@ -438,7 +445,7 @@ kc_pio_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu, int size, u16 port,
 		.size = size,
 		.in = in,
 		.gpa = INVALID_GPA,
-		.bus = kc_user_io_bus(vcpu->kvm, KVM_PIO_BUS),
+		.pio_bus = kc_user_io_bus(vcpu->kvm, KVM_PIO_BUS),
 	};
 
 	return kc_coalesce(vm, vcpu, &exit);
@@ -482,7 +489,8 @@ kc_mmio_offer(struct kc_vm *vm, struct kvm_vcpu *vcpu, gpa_t gpa)
 	struct kc_exit exit = {
 		.kind = KC_EXIT_MMIO,
 		.gpa = gpa,
-		.bus = kc_user_io_bus(vcpu->kvm, KVM_MMIO_BUS),
+		.pio_bus = kc_user_io_bus(vcpu->kvm, KVM_PIO_BUS),
+		.mmio_bus = kc_user_io_bus(vcpu->kvm, KVM_MMIO_BUS),
 	};
 
 	return kc_coalesce(vm, vcpu, &exit);
@@ -538,6 +546,7 @@ static enum kvm_io_exit_result kc_resume(struct kvm_vcpu *vcpu, u64 cookie)
 		.kind = KC_EXIT_RESUME,
 		.rip = kvm_rip_read(vcpu),
 		.gpa = INVALID_GPA,
+		.pio_bus = kc_user_io_bus(vcpu->kvm, KVM_PIO_BUS),
 		.start = FIELD_GET(KC_COOKIE_RESUME, cookie),
 	};
 	if (!kc_may_run(vcpu, &exit))

@@ -78,7 +78,9 @@ struct kc_exit {
 	u8 size;		/* ... the access's size */
 	bool in;		/* ... and direction */
 	gpa_t gpa;		/* MMIO: the access; else INVALID_GPA */
-	const void *bus;	/* the bus its access went to (user_io.c) */
+	/* KVM's buses as the exit began (user_io.c); MMIO's for MMIO only */
+	const void *pio_bus;
+	const void *mmio_bus;
 	u16 start;		/* resume: offset in the block of RIP */
 };
 
@@ -157,6 +159,7 @@ struct kc_result {
 	u8 size;
 	bool in;
 	u16 port;
+	bool user_known;	/* KC_USER_PIO: known, the bus not tried */
 };
 
 /* A port I/O exit's RIP whose block was singular.  Written by singular.c. */
@@ -377,6 +380,8 @@ void kc_table_show(struct kc_vm *vm, struct seq_file *m);
  */
 int kc_user_io_init(struct kc_vm *vm);
 void kc_user_io_destroy(struct kc_vm *vm);
+void kc_user_port_note(struct kc_vm *vm, struct kvm *kvm,
+		       const struct kc_exit *exit, u16 port, int size);
 void kc_user_io_note(struct kc_vm *vm, struct kvm *kvm,
 		     const struct kc_exit *exit);
 
@@ -391,13 +396,16 @@ static inline unsigned int kc_user_mmio_slot(gpa_t gpa)
 	return hash_64(gpa, ilog2(KC_USER_MMIO_SLOTS));
 }
 
-/* Whether an access to @port is known to go to userspace. */
+/*
+ * Whether an access to @port is known to go to userspace.  The bit
+ * first: blocks ask for every port of an in-kernel device, which has
+ * none.
+ */
 static inline bool kc_user_port_known(struct kc_vm *vm, struct kvm *kvm,
 				      u16 port)
 {
-	return READ_ONCE(vm->user_pio_bus) ==
-	       kc_user_io_bus(kvm, KVM_PIO_BUS) &&
-	       test_bit(port, vm->user_ports);
+	return test_bit(port, vm->user_ports) &&
+	       READ_ONCE(vm->user_pio_bus) == kc_user_io_bus(kvm, KVM_PIO_BUS);
 }
 
 /* ... to @gpa. */
@@ -449,9 +457,9 @@ static inline bool kc_singular_known(struct kc_vm *vm, unsigned long rip)
 }
 
 /* exec.c */
-void kc_exec(struct kvm_vcpu *vcpu, const struct kc_exit *exit,
-	     const struct kc_block *blk, unsigned int nr_insns,
-	     struct kc_result *res);
+void kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+	     const struct kc_exit *exit, const struct kc_block *blk,
+	     unsigned int nr_insns, struct kc_result *res);
 
 /* debugfs.c */
 void kc_debugfs_create_vm(struct kc_vm *vm);

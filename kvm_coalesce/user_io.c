@@ -9,7 +9,11 @@
  * the bus, thousands of instructions on every such exit.  So each VM
  * remembers the ports (a bitmap) and MMIO addresses (a small
  * direct-mapped cache) whose exiting access no in-kernel device took,
- * and leaves the next exit for them to KVM at once.
+ * and leaves the next exit for them to KVM at once.  A port that a
+ * later access of a block found userspace's is remembered too, and the
+ * block's accesses to it are left to KVM's path to userspace without a
+ * try of the bus, which that path makes anyway (a CMOS or PCI data
+ * port, read after an index register in a coalesced zone).
  *
  * Only addresses that no device on the bus covers are remembered: a
  * device may refuse one access and take the next (a coalesced zone
@@ -79,35 +83,43 @@ static bool kc_bus_covers(struct kvm *kvm, enum kvm_bus idx, gpa_t addr,
 }
 
 /*
- * No in-kernel device took the exiting access of @exit: remember it,
- * unless a device covers it, or the bus changed since
- * kc_user_io_bus(), which its caller ran under the same kvm->srcu read
- * section, so the bus seen there was not freed and reused meanwhile.
+ * No in-kernel device took an access of @size bytes to @port, made at
+ * @exit: the exit's own or a later one of its block.  Remember it,
+ * unless a device covers it, or the bus changed since the exit began
+ * (kc_user_io_bus(), under the same kvm->srcu read section, so the bus
+ * seen there was not freed and reused meanwhile).
  */
+void kc_user_port_note(struct kc_vm *vm, struct kvm *kvm,
+		       const struct kc_exit *exit, u16 port, int size)
+{
+	if (kc_user_io_bus(kvm, KVM_PIO_BUS) != exit->pio_bus ||
+	    kc_bus_covers(kvm, KVM_PIO_BUS, port, size))
+		return;
+	if (READ_ONCE(vm->user_pio_bus) != exit->pio_bus) {
+		bitmap_zero(vm->user_ports, KC_NR_PORTS);
+		WRITE_ONCE(vm->user_pio_bus, exit->pio_bus);
+	}
+	set_bit(port, vm->user_ports);
+}
+
+/* No in-kernel device took the exiting access of @exit: as above. */
 void kc_user_io_note(struct kc_vm *vm, struct kvm *kvm,
 		     const struct kc_exit *exit)
 {
 	if (exit->gpa == INVALID_GPA) {
-		if (kc_user_io_bus(kvm, KVM_PIO_BUS) != exit->bus ||
-		    kc_bus_covers(kvm, KVM_PIO_BUS, exit->port, exit->size))
-			return;
-		if (READ_ONCE(vm->user_pio_bus) != exit->bus) {
-			bitmap_zero(vm->user_ports, KC_NR_PORTS);
-			WRITE_ONCE(vm->user_pio_bus, exit->bus);
-		}
-		set_bit(exit->port, vm->user_ports);
+		kc_user_port_note(vm, kvm, exit, exit->port, exit->size);
 		return;
 	}
 
-	if (kc_user_io_bus(kvm, KVM_MMIO_BUS) != exit->bus ||
+	if (kc_user_io_bus(kvm, KVM_MMIO_BUS) != exit->mmio_bus ||
 	    kc_bus_covers(kvm, KVM_MMIO_BUS, exit->gpa, 1))
 		return;
-	if (READ_ONCE(vm->user_mmio_bus) != exit->bus) {
+	if (READ_ONCE(vm->user_mmio_bus) != exit->mmio_bus) {
 		int i;
 
 		for (i = 0; i < KC_USER_MMIO_SLOTS; i++)
 			WRITE_ONCE(vm->user_mmio[i], INVALID_GPA);
-		WRITE_ONCE(vm->user_mmio_bus, exit->bus);
+		WRITE_ONCE(vm->user_mmio_bus, exit->mmio_bus);
 	}
 	WRITE_ONCE(vm->user_mmio[kc_user_mmio_slot(exit->gpa)], exit->gpa);
 }

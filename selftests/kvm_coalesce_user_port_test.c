@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ports the module knows to go to userspace (user_io.c) made stale,
+ * in each mode.  A block OUTs to a coalesced PIO zone and to a port no
+ * in-kernel device takes, twice (kc_user_port_io.S): the module learns
+ * at the block's first access to that port that it is userspace's, and
+ * leaves its later accesses to KVM's path to userspace without a try of
+ * the bus.  Between stages the host changes what takes the port:
+ *
+ *  stage 1  userspace
+ *  stage 2  a second coalesced zone, which replaces KVM's PIO bus: no
+ *           access may go to userspace, or be left to KVM as known
+ *  stage 3  userspace again, the zone unregistered
+ *
+ * The accesses to both ports, from the ring or from exits to userspace,
+ * in order, must equal mode=off's in every stage, and the module's
+ * counters must show that it knew the port was userspace's in stages 1
+ * and 3 only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+
+#include "kc_user_port_io.h"
+#include "kc_util.h"
+
+#define NR_CALLS	4
+#define NR_STAGES	4	/* stage 0 ends before the first call */
+
+static void guest_code(void)
+{
+	int stage, i;
+
+	GUEST_SYNC(0);
+	for (stage = 1; stage < NR_STAGES; stage++) {
+		for (i = 0; i < NR_CALLS; i++)
+			kc_up_burst(stage << 4 | i << 1);
+		GUEST_SYNC(stage);
+	}
+	GUEST_DONE();
+}
+
+static void register_port_zone(struct kvm_vm *vm, bool on)
+{
+	struct kvm_coalesced_mmio_zone zone = {
+		.addr = KC_UP_PORT,
+		.size = 1,
+		.pio = 1,
+	};
+
+	vm_ioctl(vm, on ? KVM_REGISTER_COALESCED_MMIO :
+			  KVM_UNREGISTER_COALESCED_MMIO, &zone);
+}
+
+static void run_mode(int mode, struct kc_run *run)
+{
+	memset(run, 0, sizeof(*run));
+	kc_run_create(run, guest_code);
+	/*
+	 * KVM's zone is KC_UP_ZONE alone; the harness logs both ports, so
+	 * that an OUT to KC_UP_PORT is logged in order, from the ring or
+	 * from its exit to userspace.
+	 */
+	kc_run_zone(run, KC_UP_ZONE, 1, true);
+	run->zone_size = 2;
+	kc_run_start(run, mode);
+	kc_run_stage(run);
+	register_port_zone(run->vm, true);
+	kc_run_stage(run);
+	register_port_zone(run->vm, false);
+	kc_run_stage(run);
+	kc_run_done(run);
+	kvm_vm_free(run->vm);
+}
+
+/* Each stage logged both OUTs of each half of each call, in order. */
+static void check_ring(const struct kc_run *run)
+{
+	const struct kvm_coalesced_mmio *e;
+	int stage, i, n;
+
+	for (stage = 1; stage < NR_STAGES; stage++) {
+		n = kc_stage_ring(run, stage, &e);
+		TEST_ASSERT(n == NR_CALLS * 4, "mode %s, stage %d: %d OUTs",
+			    kc_mode_names[run->mode], stage, n);
+		for (i = 0; i < n; i++) {
+			u64 port = i & 1 ? KC_UP_PORT : KC_UP_ZONE;
+			u8 data = stage << 4 | i >> 1;
+
+			TEST_ASSERT(e[i].pio && e[i].len == 1 &&
+				    e[i].phys_addr == port &&
+				    e[i].data[0] == data,
+				    "mode %s, stage %d, OUT %d: port 0x%llx data 0x%x, wanted port 0x%lx data 0x%x",
+				    kc_mode_names[run->mode], stage, i,
+				    e[i].phys_addr, e[i].data[0], port, data);
+		}
+	}
+}
+
+static void check_mode(const struct kc_run *off, const struct kc_run *run)
+{
+	const char *name = kc_mode_names[run->mode];
+	struct kc_stats d;
+	int stage;
+
+	check_ring(run);
+	kc_check_same_ring(off, run);
+	for (stage = 1; stage < NR_STAGES; stage++) {
+		d = kc_stage_delta(run, stage);
+		kc_print_stats(name, &d);
+		if (run->mode == KC_MODE_OFF) {
+			TEST_ASSERT_EQ(d.handled, 0);
+			continue;
+		}
+		if (stage == 2) {
+			/* The zone took the port: nothing was userspace's. */
+			TEST_ASSERT(!d.user_pio && !d.user_pio_known,
+				    "mode %s, stage 2: user_pio %lu, user_pio_known %lu",
+				    name, d.user_pio, d.user_pio_known);
+		} else {
+			/* Known after its first access, each time. */
+			TEST_ASSERT(d.user_pio_known > 0,
+				    "mode %s, stage %d: user_pio %lu, user_pio_known %lu",
+				    name, stage, d.user_pio, d.user_pio_known);
+		}
+	}
+}
+
+static void test_mode(int mode, void *obs)
+{
+	struct kc_run *runs = obs;
+
+	run_mode(mode, &runs[mode]);
+	check_mode(&runs[KC_MODE_OFF], &runs[mode]);
+}
+
+int main(int argc, char *argv[])
+{
+	TEST_REQUIRE(kvm_has_cap(KVM_CAP_COALESCED_PIO));
+	kc_test_each_mode(test_mode, KC_NR_MODES, sizeof(struct kc_run),
+			  "the port's accesses go where its bus sends them");
+}
