@@ -22,7 +22,9 @@
  * an OUT whose block is singular (2 OUTs + 16 or 48 ADDs); and what a block
  * that exits to userspace and resumes costs against the exits it saves:
  * 4 pairs of an OUT to the zone and one to a port only userspace takes,
- * as a driver writes an index register, then reads a data register.
+ * and 4 reads as a driver makes them through an index register and a
+ * data register (the CMOS sequence of rtc-read): an OUT to the zone, an
+ * IN from userspace and three instructions that fold the value in.
  *
  * Three more are single MMIO stores, each alone in its block, to the
  * in-kernel devices real guests store to one at a time: a coalesced MMIO
@@ -82,6 +84,10 @@ ROUTINE(out4, OUTS(4))
 ROUTINE(out16, OUTS(16))
 ROUTINE(user4, ".rept 4\n\tout %%al, $0x81\n\t.endr\n\t")
 ROUTINE(pair4, ".rept 4\n\tout %%al, $0x80\n\tout %%al, $0x81\n\t.endr\n\t")
+/* An index register in the zone, a data register userspace reads: CMOS. */
+ROUTINE(read4, ".rept 4\n\tout %%al, $0x80\n\tin $0x81, %%al\n\t"
+	       "movzbl %%al, %%eax\n\tshl $3, %%ecx\n\tadd %%eax, %%ecx\n\t"
+	       ".endr\n\t")
 
 /* One store to the MMIO address @gpa. */
 #define STORE_ROUTINE(name, gpa)					\
@@ -97,26 +103,27 @@ STORE_ROUTINE(doorbell, DOORBELL_GPA)
 
 static void (* const routines[])(void) = {
 	out2_add0, out2_add4, out2_add16, out2_add48, out4, out16, user4, pair4,
-	zone_store, apic_eoi, doorbell,
+	read4, zone_store, apic_eoi, doorbell,
 };
 
 enum {
 	W_ADD0, W_ADD4, W_ADD16, W_ADD48, W_OUT4, W_OUT16, W_USER4, W_PAIR4,
-	W_ZONE_STORE, W_APIC_EOI, W_DOORBELL,
+	W_READ4, W_ZONE_STORE, W_APIC_EOI, W_DOORBELL,
 	NR_WORKLOADS
 };
 
 static const char * const names[NR_WORKLOADS] = {
 	"2 OUTs", "2 OUTs + 4 ADDs", "2 OUTs + 16 ADDs", "2 OUTs + 48 ADDs",
 	"4 OUTs", "16 OUTs",
-	"4 OUTs to user", "4 zone+user pairs", "MMIO zone store",
+	"4 OUTs to user", "4 zone+user pairs", "4 index/data reads",
+	"MMIO zone store",
 	"xAPIC EOI store", "ioeventfd store",
 };
 
 /* The workloads' names for -p. */
 static const char * const keys[NR_WORKLOADS] = {
 	"add0", "add4", "add16", "add48", "out4", "out16", "user4", "pair4",
-	"zone", "eoi", "doorbell",
+	"read4", "zone", "eoi", "doorbell",
 };
 
 /* -p: the workload to profile, and how many calls; else -1. */
@@ -389,6 +396,8 @@ int main(int argc, char *argv[])
 	       declined_cost(addr, &stock, W_ADD48, 2));
 	printf("\nAn OUT to the zone, then one to userspace, addr: %+.1f ns per pair above stock\n",
 	       declined_cost(addr, &stock, W_PAIR4, 4));
+	printf("The same, then an IN from userspace and 3 ALU instructions: %+.1f ns per read\n",
+	       declined_cost(addr, &stock, W_READ4, 4));
 	printf("\nA lone MMIO store, addr, per call against stock (target: at most 60%%)\n");
 	printf("  %-18s %7s %7s   (KVM's emulations per call: stock, addr)\n",
 	       "", "test VM", "model");
