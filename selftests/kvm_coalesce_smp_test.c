@@ -16,10 +16,12 @@
  *           serialized (INVLPG, CPUID, as the SDM asks of
  *           cross-modifying code), only the last one: no stale block,
  *           translation or code may run.
- *  EVICT    four vCPUs run more distinct blocks than a VM's table
- *           holds, each in its own order: blocks are inserted and
- *           evicted by several vCPUs at once; every call must give its
- *           block's value.
+ *  EVICT    a vCPU per CPU (up to four) runs more distinct blocks than
+ *           a VM's table holds, each in its own order: blocks are
+ *           inserted and evicted by several vCPUs at once; every call
+ *           must give its block's value.  Not more vCPUs than CPUs:
+ *           with four on two CPUs, the test VM loses one now and then,
+ *           without the module too (-e, below).
  *  VMS      two processes, each with a VM of two vCPUs running blocks,
  *           are killed and started again, round after round: VMs are
  *           destroyed and created while the other's vCPUs exit.
@@ -29,7 +31,8 @@
  *
  * With -e N, it instead runs EVICT N times with the module unloaded, on
  * stock KVM: to tell a failure of the module from one of what runs
- * below it (KVM, the test VM's emulated CPU).
+ * below it (KVM, the test VM's emulated CPU).  -v N, before it, gives
+ * EVICT N vCPUs (at most four).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -451,6 +454,9 @@ static void phase_shared(int mode)
 			      kc_mode_names[mode]);
 }
 
+/* EVICT's vCPUs: -v, else one per CPU (main()). */
+static int evict_vcpus;
+
 static void phase_evict(int mode)
 {
 	struct vcpu_arg args[MAX_VCPUS];
@@ -459,7 +465,7 @@ static void phase_evict(int mode)
 	u8 **pages;
 	int p;
 
-	smp_create(&r, MAX_VCPUS, guest_evict, mode);
+	smp_create(&r, evict_vcpus, guest_evict, mode);
 	pages = guest_var(r.vm, code_pages);
 	for (p = 0; p < EVICT_PAGES; p++)
 		pages[p] = code_page(r.vm, evict_value, p * 256);
@@ -469,7 +475,7 @@ static void phase_evict(int mode)
 	if (mode == STOCK) {
 		kvm_vm_free(r.vm);
 		ksft_test_result_pass("EVICT, stock: %d blocks in %d vCPUs, every value right\n",
-				      EVICT_BLOCKS, MAX_VCPUS);
+				      EVICT_BLOCKS, evict_vcpus);
 		return;
 	}
 	s = kc_stats(r.vm);
@@ -480,7 +486,7 @@ static void phase_evict(int mode)
 	       kc_mode_names[mode], s.table_evictions, s.blocks);
 	kvm_vm_free(r.vm);
 	ksft_test_result_pass("EVICT, mode=%s: %d blocks in %d vCPUs, every value right\n",
-			      kc_mode_names[mode], EVICT_BLOCKS, MAX_VCPUS);
+			      kc_mode_names[mode], EVICT_BLOCKS, evict_vcpus);
 }
 
 /* A child of VMS: its VM runs until the parent kills it. */
@@ -557,10 +563,14 @@ int main(int argc, char *argv[])
 	ksft_print_header();
 	if (kc_nr_cpus() < 2)
 		ksft_exit_skip("one CPU: nothing would run in parallel\n");
-	while ((opt = getopt(argc, argv, "e:")) != -1) {
-		if (opt != 'e')
-			TEST_FAIL("usage: %s [-e ROUNDS]", argv[0]);
-		evict_stock(atoi(optarg));
+	evict_vcpus = min(kc_nr_cpus(), MAX_VCPUS);
+	while ((opt = getopt(argc, argv, "v:e:")) != -1) {
+		if (opt == 'v' && atoi(optarg) > 0 && atoi(optarg) <= MAX_VCPUS)
+			evict_vcpus = atoi(optarg);
+		else if (opt == 'e')
+			evict_stock(atoi(optarg));
+		else
+			TEST_FAIL("usage: %s [-v VCPUS] [-e ROUNDS]", argv[0]);
 	}
 	kc_module_ensure_loaded();
 	ksft_set_plan(4 * KC_NR_MODES);
