@@ -298,6 +298,21 @@ void kc_module_ensure_loaded(void)
 	TEST_ASSERT(!r, "Loading %s: %s", kc_module_path(), strerror(-r));
 }
 
+const char *kc_module_state(void)
+{
+	static char state[32];
+	FILE *f = fopen("/sys/module/kvm_coalesce/initstate", "r");
+
+	strcpy(state, "gone");
+	if (f) {
+		if (!fgets(state, sizeof(state), f))
+			strcpy(state, "unreadable");
+		state[strcspn(state, "\n")] = '\0';
+		fclose(f);
+	}
+	return state;
+}
+
 int kc_module_unload(void)
 {
 	if (syscall(__NR_delete_module, "kvm_coalesce", O_NONBLOCK))

@@ -73,6 +73,8 @@ void kc_module_ensure_loaded(void);
 /* finit_module()/delete_module() of the module: 0 or -errno. */
 int kc_module_load(const char *path, const char *params);
 int kc_module_unload(void);
+/* Its /sys/module initstate (live, coming, going), or "gone". */
+const char *kc_module_state(void);
 /* The module's path: $KC_MODULE, or the initramfs location. */
 const char *kc_module_path(void);
 

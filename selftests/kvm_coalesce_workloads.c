@@ -592,7 +592,8 @@ static void set_module(const struct config *c)
 
 	if (kc_module_loaded()) {
 		r = kc_module_unload();
-		TEST_ASSERT(!r, "Unloading kvm_coalesce: %s", strerror(-r));
+		TEST_ASSERT(!r, "Unloading kvm_coalesce before %s: %s, state %s",
+			    c->name, strerror(-r), kc_module_state());
 	}
 	if (c->mode < 0)
 		return;
