@@ -22,9 +22,11 @@
  *           must give its block's value.  Not more vCPUs than CPUs:
  *           with four on two CPUs, the test VM loses one now and then,
  *           without the module too (-e, below).
- *  VMS      two processes, each with a VM of two vCPUs running blocks,
- *           are killed and started again, round after round: VMs are
- *           destroyed and created while the other's vCPUs exit.
+ *  VMS      two processes, each with a VM of half the CPUs' vCPUs (at
+ *           least one, at most two) running blocks, are killed and
+ *           started again, round after round: VMs are destroyed and
+ *           created while the other's vCPUs exit.  Not more vCPUs than
+ *           CPUs, as for EVICT.
  *
  * The kernel log is checked by vm-run.sh (WARN, BUG, lockdep, KASAN,
  * KCSAN...).  Loops are bounded by the guests' iterations.
@@ -242,6 +244,7 @@ struct smp_run {
 	struct kvm_vcpu *vcpus[MAX_VCPUS];
 	pthread_t threads[MAX_VCPUS];
 	int nr_vcpus;
+	int first_cpu;		/* vCPU i runs on CPU first_cpu + i */
 	int mode;
 	/* vCPU 0's GUEST_SYNCs after the first, for VMS: how far it got. */
 	u64 progress;
@@ -330,7 +333,7 @@ static void smp_start(struct smp_run *r, struct vcpu_arg *args)
 		args[i].r = r;
 		args[i].id = i;
 		kc_thread_create_pinned(&r->threads[i], vcpu_thread, &args[i],
-					i);
+					r->first_cpu + i);
 	}
 }
 
@@ -489,14 +492,17 @@ static void phase_evict(int mode)
 			      kc_mode_names[mode], EVICT_BLOCKS, evict_vcpus);
 }
 
-/* A child of VMS: its VM runs until the parent kills it. */
-static void vms_child(int mode, int ready_fd)
+/* Child @child of VMS: its VM runs until the parent kills it. */
+static void vms_child(int mode, int ready_fd, int child)
 {
+	int nr_vcpus = clamp(kc_nr_cpus() / 2, 1, 2);
 	struct vcpu_arg args[2];
 	struct smp_run r;
 	char c = 'r';
 
-	smp_create(&r, 2, guest_vms, mode);
+	smp_create(&r, nr_vcpus, guest_vms, mode);
+	/* The two VMs' vCPUs on different CPUs. */
+	r.first_cpu = child * nr_vcpus;
 	smp_start(&r, args);
 	while (READ_ONCE(r.progress) < VMS_READY)
 		sched_yield();
@@ -518,7 +524,7 @@ static void phase_vms(int mode)
 			TEST_ASSERT(pid[i] >= 0, "fork: %s", strerror(errno));
 			if (!pid[i]) {
 				close(fds[i][0]);
-				vms_child(mode, fds[i][1]);
+				vms_child(mode, fds[i][1], i);
 			}
 			close(fds[i][1]);
 		}
