@@ -303,13 +303,12 @@ const char *kc_module_state(void)
 	static char state[32];
 	FILE *f = fopen("/sys/module/kvm_coalesce/initstate", "r");
 
-	strcpy(state, "gone");
-	if (f) {
-		if (!fgets(state, sizeof(state), f))
-			strcpy(state, "unreadable");
-		state[strcspn(state, "\n")] = '\0';
-		fclose(f);
-	}
+	if (!f)
+		return "gone";
+	if (!fgets(state, sizeof(state), f))
+		snprintf(state, sizeof(state), "unreadable");
+	state[strcspn(state, "\n")] = '\0';
+	fclose(f);
 	return state;
 }
 
