@@ -33,8 +33,9 @@ if ! ksrc=$("$KC_TOP"/scripts/build.sh); then
 fi
 result ok "build (kernel $(make -s -C "$ksrc" kernelrelease), module, selftests)"
 
-# The TAP result lines of a job's output.
+# The TAP result lines of a job's output, and its plan's count.
 tap_results() { grep -E '^(not )?ok [0-9]+ ' "$1"; }
+tap_plan() { sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$1"; }
 
 # tap_test LINE: the test a TAP result line of check or peer is about.
 tap_test() {
@@ -104,7 +105,7 @@ vm_job() {
 	vm_attempt "$2" "$log" || ok=fail
 	cat "$log"
 	results=$(tap_results "$log")
-	ntests=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log")
+	ntests=$(tap_plan "$log")
 	lost=$(lost_tests "$2" "$log" "$dir" | sort -u)
 	if [ -n "$lost" ]; then
 		echo "RETRY: $1: the test VM lost" $lost
@@ -118,7 +119,7 @@ vm_job() {
 				grep -qx "$(tap_test "$line")" <<<"$lost" ||
 					echo "$line"
 			  done <<<"$results"; tap_results "$log")
-		: "${ntests:=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log")}"
+		: "${ntests:=$(tap_plan "$log")}"
 	fi
 	if [ $ok = ok ]; then
 		result ok "$1: job finished, kernel log clean"
