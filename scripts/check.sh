@@ -115,10 +115,10 @@ vm_job() {
 		[ -s "$dir.lost/kernel-reports.txt" ] && ok=fail
 		vm_attempt "$2" "$log" "$lost" || ok=fail
 		cat "$log"
-		results=$(while read -r line; do
+		results=$(grep . <<<"$results" | while read -r line; do
 				grep -qx "$(tap_test "$line")" <<<"$lost" ||
 					echo "$line"
-			  done <<<"$results"; tap_results "$log")
+			  done; tap_results "$log")
 		: "${ntests:=$(tap_plan "$log")}"
 	fi
 	if [ $ok = ok ]; then
