@@ -71,9 +71,10 @@ lost_tests() {
 		     t != "" && (/SHUTDOWN/ || / exit 137$/) { print t }' "$2" ;;
 	esac
 	grep -q '^KC-END' "$2" || [ -s "$3/kernel-reports.txt" ] && return
-	# The VM stopped: the tests after the last result did not run.
-	done=$(tap_results "$2" | wc -l)
-	job_tests "$1" | xargs -r -n1 basename | tail -n +$((done + 1))
+	# The VM stopped: the tests without a result did not run, or not in
+	# every mode.
+	done=$(tap_results "$2" | while read -r line; do tap_test "$line"; done)
+	job_tests "$1" | xargs -r -n1 basename | grep -vxF "$done"
 }
 
 # vm_attempt JOB LOG [TESTS]: run JOB in the test VM, on TESTS (names)
