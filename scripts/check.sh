@@ -12,6 +12,10 @@ set -uo pipefail
 
 passed=0 failed=0 skipped=0
 
+# A test VM whose job prints nothing for this long has stalled: each of
+# its tests has a shorter limit (KC_TEST_TIMEOUT, KC_PEER_TIMEOUT).
+export KC_STALL_TIMEOUT=300
+
 result() {	# result ok|fail|skip NAME
 	case $1 in
 	ok)   passed=$((passed + 1)); echo "PASS: $2" ;;
@@ -145,10 +149,11 @@ vm_job() {
 # guest fuzz test 2,000 cases instead of 200.
 if [ "${1:-}" = --full ]; then
 	KC_JOB_ENV="KC_DIFF_BLOCKS=100000 KC_DIFF_SEED=random KC_GFUZZ_CASES=2000 KC_GFUZZ_SEED=random KC_TEST_TIMEOUT=7200" \
-		KC_VM_TIMEOUT=7200 vm_job "selftests" check
+		KC_VM_TIMEOUT=7200 KC_STALL_TIMEOUT=7300 vm_job "selftests" check
 elif [ -n "${KC_DEBUG:-}" ]; then
 	# KASAN, lockdep and KCSAN slow the longest tests tenfold.
-	KC_JOB_ENV="KC_TEST_TIMEOUT=1200" vm_job "selftests" check
+	KC_JOB_ENV="KC_TEST_TIMEOUT=1200" KC_STALL_TIMEOUT=1300 \
+		vm_job "selftests" check
 else
 	vm_job "selftests" check
 fi

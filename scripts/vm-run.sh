@@ -5,8 +5,10 @@
 # patched kernel, KVM, kvm_coalesce and the selftests in an initramfs, run
 # JOB (scripts/job-JOB.sh) in it, and print the job's output.
 #
-# KC_MONITOR=PATH puts QEMU's human monitor on a Unix socket at PATH (for
-# "info registers -a" when the VM hangs); by default there is none.
+# QEMU's human monitor is a Unix socket, KC_MONITOR or build/vm-JOB/
+# monitor.sock (for "info registers -a" when the VM hangs).  With
+# KC_STALL_TIMEOUT=S, scripts/vm-watch.py stops a VM whose job printed
+# nothing for S seconds, and keeps its CPUs' state in stall.txt.
 #
 # KC_ICOUNT=1 runs with -icount shift=0,sleep=off: the guest's clock then
 # counts executed instructions, 1 ns each, and timings are deterministic.
@@ -122,15 +124,23 @@ qemu=(qemu-system-x86_64 -accel "$tcg" -cpu EPYC,+svm,+npt -m 2G
       -serial "file:$out/console.log" -serial "file:$out/job.log")
 [ "${KC_ICOUNT:-0}" = 1 ] && qemu+=(-icount shift=0,sleep=off)
 [ "${KC_ICOUNT:-0}" = sleep ] && qemu+=(-icount shift=0,sleep=on)
-if [ -n "${KC_MONITOR:-}" ]; then
-	qemu+=(-monitor "unix:$KC_MONITOR,server,nowait")
-else
-	qemu+=(-monitor none)
-fi
+monitor=${KC_MONITOR:-$out/monitor.sock}
+qemu+=(-monitor "unix:$monitor,server,nowait")
 
 kc_log "booting the test VM for '$job'"
 rc=0
-timeout "${KC_VM_TIMEOUT:-1200}" "${qemu[@]}" </dev/null || rc=$?
+timeout "${KC_VM_TIMEOUT:-1200}" "${qemu[@]}" </dev/null &
+qemu_pid=$!
+"$KC_TOP"/scripts/vm-watch.py "$monitor" "$out/job.log" "$out" \
+	"${KC_STALL_TIMEOUT:-0}" &
+watch_pid=$!
+wait $qemu_pid || rc=$?
+kill $watch_pid 2>/dev/null || :
+wait $watch_pid || :
+if [ -s "$out/stall.txt" ]; then
+	kc_log "the job printed nothing for $KC_STALL_TIMEOUT s: QEMU" \
+	       "stopped; $(head -1 "$out/stall.txt") ($out/stall.txt)"
+fi
 
 # The serial port ends lines with CR LF.
 tr -d '\r' <"$out/job.log" >"$out/job.txt"
