@@ -96,6 +96,15 @@ fi
 # No printk timestamps (Debian's kernel has them), so that the checks
 # below read the same lines from both kernels.
 cmdline="tsc_early_khz=1000000 tsc=reliable printk.time=0 ${KC_CMDLINE:-}"
+# QEMU 7.2's SVM emulation can lose the request of an interrupt that the
+# local APIC raised while a nested guest was entered: its VMRUN sets a
+# bit of the CPU's interrupt requests without the lock that guards them,
+# so the APIC timer's request from QEMU's main thread is overwritten.
+# The vector stays in IRR and the CPU halts forever unless another
+# interrupt comes.  A periodic tick is one (Documentation/testing.rst,
+# "Lost vCPUs"); -icount runs keep the tickless kernel their figures
+# were measured on.
+[ "${KC_ICOUNT:-0}" = 0 ] && cmdline="highres=off nohz=off $cmdline"
 
 # Two CPUs, so that exits run in parallel; one under -icount unless
 # KC_SMP says otherwise: its figures then count the instructions of the
