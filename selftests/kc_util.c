@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,6 +369,17 @@ int kc_ring_take_all(struct kvm_vcpu *vcpu, struct kvm_coalesced_mmio *out,
 	TEST_ASSERT(ring->first == ring->last,
 		    "more than %d entries in the coalesced ring", max);
 	return n;
+}
+
+void kc_print_target(bool met, const char *target, const char *fmt, ...)
+{
+	char measured[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(measured, sizeof(measured), fmt, ap);
+	va_end(ap);
+	printf("  %-44s %-42s %s\n", target, measured, met ? "met" : "NOT MET");
 }
 
 u64 kc_vcpu_stat(struct kvm_vcpu *vcpu, const char *name)

@@ -115,6 +115,14 @@ static inline double kc_model_ns(double ns, double exits, double emulations)
 	return ns + exits * KC_EXIT_COST_NS - emulations * KC_FETCH_COST_NS;
 }
 
+/*
+ * One line of make bench's list of targets (Documentation/bench.rst,
+ * "The targets"): @target as the cost issue states it, what was measured
+ * (printf-style), and whether the measure @met it.
+ */
+void __printf(3, 4) kc_print_target(bool met, const char *target,
+				    const char *fmt, ...);
+
 /* Both 8259s of @vm (KVM_GET_IRQCHIP, KVM_SET_IRQCHIP), master first. */
 void kc_pics_get(struct kvm_vm *vm, struct kvm_pic_state pic[2]);
 void kc_pics_set(struct kvm_vm *vm, struct kvm_pic_state pic[2]);
