@@ -78,20 +78,21 @@ static bool kc_ram_write_tracked(struct kvm *kvm)
 }
 
 /* As vcpu_mmio_read() and vcpu_mmio_write(): local APIC, then the bus. */
-static bool kc_mmio(struct kvm_vcpu *vcpu, gpa_t gpa, unsigned int size,
-		    bool write, u64 *val)
+static bool kc_mmio(const struct kc_access_env *env, gpa_t gpa,
+		    unsigned int size, bool write, u64 *val)
 {
+	struct kvm_vcpu *vcpu = env->vcpu;
 	struct kvm_lapic *apic = lapic_in_kernel(vcpu) ? vcpu->arch.apic : NULL;
 
 	if (write) {
 		if (apic && !kvm_iodevice_write(vcpu, &apic->dev, gpa, size,
 						val))
 			return true;
-		return !kvm_io_bus_write(vcpu, KVM_MMIO_BUS, gpa, size, val);
+		return kc_bus_write(env->vm, vcpu, KVM_MMIO_BUS, gpa, size, val);
 	}
 	if (apic && !kvm_iodevice_read(vcpu, &apic->dev, gpa, size, val))
 		return true;
-	return !kvm_io_bus_read(vcpu, KVM_MMIO_BUS, gpa, size, val);
+	return kc_bus_read(env->vm, vcpu, KVM_MMIO_BUS, gpa, size, val);
 }
 
 /*
@@ -196,9 +197,10 @@ static enum kc_acc kc_ram_write(struct kvm_vcpu *vcpu, gpa_t gpa,
  * address translated to with its permissions, is RAM, else the local
  * APIC or the MMIO bus.
  */
-static enum kc_acc kc_access_gpa(struct kvm_vcpu *vcpu, gpa_t gpa,
+static enum kc_acc kc_access_gpa(const struct kc_access_env *env, gpa_t gpa,
 				 unsigned int size, bool write, u64 *val)
 {
+	struct kvm_vcpu *vcpu = env->vcpu;
 	unsigned long hva = KVM_HVA_ERR_BAD;
 
 	if (!kc_is_apic_page(gpa))
@@ -209,7 +211,7 @@ static enum kc_acc kc_access_gpa(struct kvm_vcpu *vcpu, gpa_t gpa,
 		return kc_ram_load(hva, size, val) ? KC_ACC_DECLINED :
 						     KC_ACC_RAM;
 	}
-	if (kc_mmio(vcpu, gpa, size, write, val))
+	if (kc_mmio(env, gpa, size, write, val))
 		return KC_ACC_DEVICE;
 	return kc_is_user_mmio(vcpu, gpa, write) ? KC_ACC_USER :
 						   KC_ACC_DECLINED;
@@ -229,7 +231,7 @@ static enum kc_acc kc_access_exit(const struct kc_access_env *env, u64 addr,
 	    offset_in_page(addr) + size > PAGE_SIZE)
 		return KC_ACC_NOT_EXIT;
 	*gpa = env->exit_gpa;
-	if (kc_mmio(env->vcpu, *gpa, size, write, val))
+	if (kc_mmio(env, *gpa, size, write, val))
 		return KC_ACC_DEVICE;
 	return KC_ACC_USER;
 }
@@ -248,7 +250,7 @@ enum kc_acc kc_access(const struct kc_access_env *env, u64 addr,
 		return kc_access_exit(env, addr, size, write, val, gpa);
 	if (!kc_translate_data(env, addr, size, write, gpa))
 		return KC_ACC_FAULT;
-	return kc_access_gpa(env->vcpu, *gpa, size, write, val);
+	return kc_access_gpa(env, *gpa, size, write, val);
 }
 
 /*
@@ -281,20 +283,20 @@ enum kc_acc kc_ins_target(const struct kc_access_env *env, u64 addr,
 void kc_ins_store(const struct kc_access_env *env, gpa_t gpa,
 		  unsigned int size, u64 val)
 {
-	kc_access_gpa(env->vcpu, gpa, size, true, &val);
+	kc_access_gpa(env, gpa, size, true, &val);
 }
 
 /* OUT through KVM's PIO bus: whether an in-kernel device took it. */
-bool kc_pio_write(struct kvm_vcpu *vcpu, u16 port, unsigned int size,
-		  u64 val)
+bool kc_pio_write(const struct kc_access_env *env, u16 port,
+		  unsigned int size, u64 val)
 {
-	return !kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, size, &val);
+	return kc_bus_write(env->vm, env->vcpu, KVM_PIO_BUS, port, size, &val);
 }
 
 /* IN through KVM's PIO bus: whether an in-kernel device took it. */
-bool kc_pio_read(struct kvm_vcpu *vcpu, u16 port, unsigned int size,
-		 u64 *val)
+bool kc_pio_read(const struct kc_access_env *env, u16 port,
+		 unsigned int size, u64 *val)
 {
 	*val = 0;
-	return !kvm_io_bus_read(vcpu, KVM_PIO_BUS, port, size, val);
+	return kc_bus_read(env->vm, env->vcpu, KVM_PIO_BUS, port, size, val);
 }

@@ -7,8 +7,9 @@
 #ifndef KVM_COALESCE_ACCESS_H
 #define KVM_COALESCE_ACCESS_H
 
-#include <linux/kvm_types.h>
+#include <linux/kvm_host.h>
 
+struct kc_vm;
 struct kvm_vcpu;
 
 /* Where an access went, or why it did not happen. */
@@ -24,6 +25,7 @@ enum kc_acc {
 
 /* Who makes the accesses of a block: set by the executor, read here. */
 struct kc_access_env {
+	struct kc_vm *vm;
 	struct kvm_vcpu *vcpu;
 	int cpl;
 	bool ac;		/* RFLAGS.AC, for alignment checks at CPL 3 */
@@ -36,10 +38,18 @@ enum kc_acc kc_ins_target(const struct kc_access_env *env, u64 addr,
 			  unsigned int size, gpa_t *gpa);
 void kc_ins_store(const struct kc_access_env *env, gpa_t gpa,
 		  unsigned int size, u64 val);
-bool kc_pio_write(struct kvm_vcpu *vcpu, u16 port, unsigned int size,
-		  u64 val);
-bool kc_pio_read(struct kvm_vcpu *vcpu, u16 port, unsigned int size,
-		 u64 *val);
+bool kc_pio_write(const struct kc_access_env *env, u16 port,
+		  unsigned int size, u64 val);
+bool kc_pio_read(const struct kc_access_env *env, u16 port,
+		 unsigned int size, u64 *val);
 bool kc_is_tpr(gpa_t gpa);
+
+/* KVM's buses, through the device each address last went to (bus.c). */
+const struct kvm_io_range *kc_bus_first(const struct kvm_io_bus *bus,
+					gpa_t addr, int len);
+bool kc_bus_write(struct kc_vm *vm, struct kvm_vcpu *vcpu, enum kvm_bus idx,
+		  gpa_t addr, int len, const void *val);
+bool kc_bus_read(struct kc_vm *vm, struct kvm_vcpu *vcpu, enum kvm_bus idx,
+		 gpa_t addr, int len, void *val);
 
 #endif /* KVM_COALESCE_ACCESS_H */

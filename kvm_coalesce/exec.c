@@ -44,7 +44,6 @@ static_assert(VCPU_REGS_R15 == (int)KC_R15);
  * only the registers the block uses are loaded.
  */
 struct kc_state {
-	struct kc_vm *vm;
 	unsigned long gpr[KC_NR_GPRS];
 	unsigned long rflags;
 	u16 dirty;		/* registers written */
@@ -190,13 +189,13 @@ static bool kc_exec_io(struct kc_state *s, const struct kc_insn *k)
 	u64 val;
 
 	/* Known to be userspace's: KVM's own path tries the bus anyway. */
-	s->user_known = kc_user_port_known(s->vm, s->env.vcpu->kvm, port);
+	s->user_known = kc_user_port_known(s->env.vm, s->env.vcpu->kvm, port);
 	if (s->user_known)
 		return false;
 	if (k->op == KC_OP_OUT)
-		return kc_pio_write(s->env.vcpu, port, k->size,
+		return kc_pio_write(&s->env, port, k->size,
 				    kc_get(s, rax, k->size));
-	if (!kc_pio_read(s->env.vcpu, port, k->size, &val))
+	if (!kc_pio_read(&s->env, port, k->size, &val))
 		return false;
 	kc_set(s, rax, k->size, val);
 	return true;
@@ -250,7 +249,6 @@ static noinline enum kc_step kc_exec_string(struct kc_state *s,
 					    const struct kc_insn *k)
 {
 	u8 ptr = k->op == KC_OP_INS ? KC_RDI : KC_RSI;
-	struct kvm_vcpu *vcpu = s->env.vcpu;
 	u16 port = kc_port(s, k);
 	enum kc_acc acc;
 	gpa_t gpa = INVALID_GPA;
@@ -261,13 +259,13 @@ static noinline enum kc_step kc_exec_string(struct kc_state *s,
 				&gpa);
 		if (acc != KC_ACC_RAM && acc != KC_ACC_DEVICE)
 			goto stop;
-		if (!kc_pio_write(vcpu, port, k->size, val))
+		if (!kc_pio_write(&s->env, port, k->size, val))
 			goto stop_port;
 	} else {
 		acc = kc_ins_target(&s->env, s->gpr[ptr], k->size, &gpa);
 		if (acc != KC_ACC_RAM)
 			goto stop;
-		if (!kc_pio_read(vcpu, port, k->size, &val))
+		if (!kc_pio_read(&s->env, port, k->size, &val))
 			goto stop_port;
 		kc_ins_store(&s->env, gpa, k->size, val);
 		kc_ram_written(s, gpa, k->size);
@@ -504,7 +502,7 @@ void kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 
 	memset(res, 0, sizeof(*res));
 	res->outcome = KC_RAN;
-	s.vm = vm;
+	s.env.vm = vm;
 	kc_load(vcpu, &s, blk->regs);
 	if (!kc_exec_first(blk, exit, &s, &i)) {
 		res->outcome = KC_DECLINED;

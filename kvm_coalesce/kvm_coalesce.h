@@ -46,6 +46,12 @@ struct seq_file;
 
 /* MMIO addresses remembered as going to userspace, per VM (user_io.c). */
 #define KC_USER_MMIO_SLOTS	64
+/* Addresses per bus whose device is remembered (bus.c). */
+#define KC_BUS_SLOTS_BITS	6
+#define KC_BUS_SLOTS		BIT(KC_BUS_SLOTS_BITS)
+/* The buses the module's accesses go to: KVM_MMIO_BUS and KVM_PIO_BUS. */
+#define KC_NR_BUSES		(KVM_PIO_BUS + 1)
+static_assert(KVM_MMIO_BUS < KC_NR_BUSES);
 
 /* RIPs of port I/O exits remembered as singular, per VM (singular.c). */
 #define KC_SINGULAR_SLOTS	64
@@ -247,6 +253,13 @@ struct kc_vm {
 	const void *user_pio_bus;
 	gpa_t user_mmio[KC_USER_MMIO_SLOTS];	/* INVALID_GPA: empty */
 	const void *user_mmio_bus;
+
+	/*
+	 * Per bus and address, the entry of the bus whose device took the
+	 * last access (bus.c): used only while it lies in the current bus;
+	 * read and written without locks.
+	 */
+	const struct kvm_io_range *bus_dev[KC_NR_BUSES][KC_BUS_SLOTS];
 
 	/* singular.c; read and written without locks. */
 	struct kc_singular singular[KC_SINGULAR_SLOTS];

@@ -33,6 +33,7 @@
 #include <linux/hash.h>
 #include <linux/kvm_host.h>
 
+#include "access.h"
 #include "kvm_coalesce.h"
 
 #define KC_NR_PORTS	65536
@@ -54,32 +55,17 @@ void kc_user_io_destroy(struct kc_vm *vm)
 	bitmap_free(vm->user_ports);
 }
 
-/* The current bus: compared, never dereferenced. */
-
 /*
  * Whether a device on @kvm's bus @idx covers an access of @len bytes at
  * @addr, whatever it makes of it: as kvm_io_bus_cmp(), the access must
  * lie within the device's range (QEMU's one-byte zone at 0xcf8 does not
- * take the four-byte OUTs of PCI configuration).  The ranges are sorted
- * by address (kvm_io_bus_sort_cmp()).
+ * take the four-byte OUTs of PCI configuration).
  */
 static bool kc_bus_covers(struct kvm *kvm, enum kvm_bus idx, gpa_t addr,
 			  int len)
 {
-	struct kvm_io_bus *bus = srcu_dereference(kvm->buses[idx], &kvm->srcu);
-	int i;
-
-	if (!bus)
-		return false;
-	for (i = 0; i < bus->dev_count; i++) {
-		const struct kvm_io_range *r = &bus->range[i];
-
-		if (r->addr > addr)
-			break;
-		if (addr + len <= r->addr + r->len)
-			return true;
-	}
-	return false;
+	return kc_bus_first(srcu_dereference(kvm->buses[idx], &kvm->srcu),
+			    addr, len);
 }
 
 /*

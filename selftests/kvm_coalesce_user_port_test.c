@@ -10,12 +10,18 @@
  *  stage 1  userspace
  *  stage 2  a second coalesced zone, which replaces KVM's PIO bus: no
  *           access may go to userspace, or be left to KVM as known
- *  stage 3  userspace again, the zone unregistered
+ *  stage 3  userspace again, the zone unregistered, and spare zones at
+ *           ports the guest never uses registered
  *
  * The accesses to both ports, from the ring or from exits to userspace,
  * in order, must equal mode=off's in every stage, and the module's
  * counters must show that it knew the port was userspace's in stages 1
  * and 3 only.
+ *
+ * The devices the module remembers per port (bus.c) go stale too: in
+ * stage 3 the entries of stage 2's bus are no longer on the bus, and
+ * the spare zones make the new bus larger, so that it is not allocated
+ * where stage 2's was and an entry of that bus points to freed memory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +62,20 @@ static void register_port_zone(struct kvm_vm *vm, bool on)
 			  KVM_UNREGISTER_COALESCED_MMIO, &zone);
 }
 
+#define KC_UP_SPARE	0x1000	/* ports of the spare zones */
+#define NR_SPARE	8
+
+static void register_spare_zones(struct kvm_vm *vm)
+{
+	struct kvm_coalesced_mmio_zone zone = { .size = 1, .pio = 1 };
+	int i;
+
+	for (i = 0; i < NR_SPARE; i++) {
+		zone.addr = KC_UP_SPARE + i;
+		vm_ioctl(vm, KVM_REGISTER_COALESCED_MMIO, &zone);
+	}
+}
+
 static void run_mode(int mode, struct kc_run *run)
 {
 	memset(run, 0, sizeof(*run));
@@ -72,6 +92,7 @@ static void run_mode(int mode, struct kc_run *run)
 	register_port_zone(run->vm, true);
 	kc_run_stage(run);
 	register_port_zone(run->vm, false);
+	register_spare_zones(run->vm);
 	kc_run_stage(run);
 	kc_run_done(run);
 	kvm_vm_free(run->vm);
