@@ -52,6 +52,7 @@ struct kc_state {
 	unsigned int code_len;
 	enum kc_stop stop_after;	/* stop after this instruction, why */
 	s8 branches_recorded;	/* -1 until the first jump asks */
+	u64 requests_seen;	/* kc_vcpu_interrupted()'s */
 	bool user_known;	/* the last port was known to be userspace's */
 };
 
@@ -514,6 +515,7 @@ void kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	s.code_len = blk->len;
 	s.stop_after = KC_STOP_NONE;
 	s.branches_recorded = -1;
+	s.requests_seen = KC_REQUESTS_UNSEEN;
 	s.user_known = false;
 
 	while (i < nr_insns) {
@@ -525,7 +527,8 @@ void kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		 * event from elsewhere may as well have arrived a few
 		 * instructions later.  So look after each I/O instruction.
 		 */
-		if (after_io && kc_vcpu_interrupted(vcpu, s.rflags)) {
+		if (after_io &&
+		    kc_vcpu_interrupted(vcpu, s.rflags, &s.requests_seen)) {
 			res->stop = KC_STOP_EVENT;
 			break;
 		}

@@ -349,7 +349,10 @@ void kc_hook_unregister(void);
 
 /* policy.c */
 bool kc_vcpu_can_run(struct kvm_vcpu *vcpu, enum kc_cpu_mode *mode);
-bool kc_vcpu_interrupted(struct kvm_vcpu *vcpu, unsigned long rflags);
+/* A request word that never occurs: KVM's requests use fewer bits. */
+#define KC_REQUESTS_UNSEEN	U64_MAX
+bool kc_vcpu_interrupted(struct kvm_vcpu *vcpu, unsigned long rflags,
+			 u64 *seen);
 bool kc_io_allowed(int cpl, unsigned long rflags);
 bool kc_branches_recorded(struct kvm_vcpu *vcpu);
 

@@ -125,10 +125,26 @@ static bool kc_event_pending(struct kvm_vcpu *vcpu, unsigned long rflags)
  * request does not stop a block: a block is bounded by the extent, like
  * the iterations of a REP INS/OUTS that KVM emulates in one exit, and
  * KVM reschedules before it re-enters the guest.
+ *
+ * *@seen is the vCPU's request word when the block last looked and
+ * found no event (KC_REQUESTS_UNSEEN before).  Each event that can come
+ * since, from another thread or from the block's own device accesses,
+ * sets a request bit (KVM_REQ_NMI, KVM_REQ_SMI, or KVM_REQ_EVENT, which
+ * exceptions and INIT/SIPI set too), and only the vCPU's thread, which
+ * runs the block, clears them: while the word is unchanged, only a
+ * signal can be new.  RFLAGS.IF does not change within a block.
  */
-bool kc_vcpu_interrupted(struct kvm_vcpu *vcpu, unsigned long rflags)
+bool kc_vcpu_interrupted(struct kvm_vcpu *vcpu, unsigned long rflags,
+			 u64 *seen)
 {
-	return kc_event_pending(vcpu, rflags) || signal_pending(current);
+	u64 requests = READ_ONCE(vcpu->requests);
+
+	if (requests != *seen) {
+		if (kc_event_pending(vcpu, rflags))
+			return true;
+		*seen = requests;
+	}
+	return signal_pending(current);
 }
 
 /*
