@@ -55,23 +55,24 @@ const struct kvm_io_range *kc_bus_first(const struct kvm_io_bus *bus,
 	return NULL;
 }
 
-static const struct kvm_io_range **kc_bus_slot(struct kc_vm *vm,
-					       enum kvm_bus idx, gpa_t addr)
-{
-	return &vm->bus_dev[idx][hash_64(addr, KC_BUS_SLOTS_BITS)];
-}
-
 /*
- * The device remembered for @len bytes at @addr, if its entry @r lies
- * in @bus, the current bus; compared as addresses before it is read.
+ * The device remembered for @len bytes at @addr of @vm's bus @idx, if
+ * its entry lies in @bus, the current bus (compared as an address before
+ * it is read), and covers the access.  In *@slot the entry's place.
  */
-static struct kvm_io_device *kc_bus_dev(const struct kvm_io_bus *bus,
-					const struct kvm_io_range *r,
-					gpa_t addr, int len)
+static __always_inline struct kvm_io_device *
+kc_bus_dev(struct kc_vm *vm, const struct kvm_io_bus *bus, enum kvm_bus idx,
+	   gpa_t addr, int len, const struct kvm_io_range ***slot)
 {
-	unsigned long first = (unsigned long)bus->range;
+	const struct kvm_io_range *r;
+	unsigned long first;
 
-	if (!r || (unsigned long)r < first ||
+	*slot = &vm->bus_dev[idx][hash_64(addr, KC_BUS_SLOTS_BITS)];
+	r = READ_ONCE(**slot);
+	if (!bus || !r)
+		return NULL;
+	first = (unsigned long)bus->range;
+	if ((unsigned long)r < first ||
 	    (unsigned long)r >= first + bus->dev_count * sizeof(*r) ||
 	    !kc_range_covers(r, addr, len))
 		return NULL;
@@ -79,16 +80,25 @@ static struct kvm_io_device *kc_bus_dev(const struct kvm_io_bus *bus,
 }
 
 /*
- * An access of @len bytes at @addr that KVM's search sent to a device of
- * @bus: remember the first entry covering it, unless @slot holds one
- * that refused it (a ring full, an ioeventfd matching other values).
+ * KVM's search for an access of @len bytes at @addr that the device
+ * remembered in @slot, if any (@dev), did not take; then remember the
+ * first entry of @bus covering it, unless @dev refused it (a ring full,
+ * an ioeventfd matching other values), which may take the next.
  */
-static void kc_bus_note(const struct kvm_io_range **slot,
-			const struct kvm_io_bus *bus,
-			const struct kvm_io_range *refused, gpa_t addr, int len)
+static noinline bool kc_bus_search(struct kvm_vcpu *vcpu, enum kvm_bus idx,
+				   gpa_t addr, int len, void *val, bool write,
+				   const struct kvm_io_range **slot,
+				   const struct kvm_io_bus *bus,
+				   const struct kvm_io_device *dev)
 {
-	if (!refused)
+	int r = write ? kvm_io_bus_write(vcpu, idx, addr, len, val) :
+			kvm_io_bus_read(vcpu, idx, addr, len, val);
+
+	if (r)
+		return false;
+	if (!dev)
 		WRITE_ONCE(*slot, kc_bus_first(bus, addr, len));
+	return true;
 }
 
 /* A write through KVM's bus @idx: whether an in-kernel device took it. */
@@ -97,16 +107,13 @@ bool kc_bus_write(struct kc_vm *vm, struct kvm_vcpu *vcpu, enum kvm_bus idx,
 {
 	struct kvm_io_bus *bus = srcu_dereference(vcpu->kvm->buses[idx],
 						  &vcpu->kvm->srcu);
-	const struct kvm_io_range **slot = kc_bus_slot(vm, idx, addr);
-	const struct kvm_io_range *r = READ_ONCE(*slot);
-	struct kvm_io_device *dev = bus ? kc_bus_dev(bus, r, addr, len) : NULL;
+	const struct kvm_io_range **slot;
+	struct kvm_io_device *dev = kc_bus_dev(vm, bus, idx, addr, len, &slot);
 
 	if (dev && !kvm_iodevice_write(vcpu, dev, addr, len, val))
 		return true;
-	if (kvm_io_bus_write(vcpu, idx, addr, len, val))
-		return false;
-	kc_bus_note(slot, bus, dev ? r : NULL, addr, len);
-	return true;
+	return kc_bus_search(vcpu, idx, addr, len, (void *)val, true, slot,
+			     bus, dev);
 }
 
 /* A read through KVM's bus @idx, as above; *@val is zero-extended. */
@@ -115,14 +122,10 @@ bool kc_bus_read(struct kc_vm *vm, struct kvm_vcpu *vcpu, enum kvm_bus idx,
 {
 	struct kvm_io_bus *bus = srcu_dereference(vcpu->kvm->buses[idx],
 						  &vcpu->kvm->srcu);
-	const struct kvm_io_range **slot = kc_bus_slot(vm, idx, addr);
-	const struct kvm_io_range *r = READ_ONCE(*slot);
-	struct kvm_io_device *dev = bus ? kc_bus_dev(bus, r, addr, len) : NULL;
+	const struct kvm_io_range **slot;
+	struct kvm_io_device *dev = kc_bus_dev(vm, bus, idx, addr, len, &slot);
 
 	if (dev && !kvm_iodevice_read(vcpu, dev, addr, len, val))
 		return true;
-	if (kvm_io_bus_read(vcpu, idx, addr, len, val))
-		return false;
-	kc_bus_note(slot, bus, dev ? r : NULL, addr, len);
-	return true;
+	return kc_bus_search(vcpu, idx, addr, len, val, false, slot, bus, dev);
 }
