@@ -285,18 +285,3 @@ void kc_ins_store(const struct kc_access_env *env, gpa_t gpa,
 {
 	kc_access_gpa(env, gpa, size, true, &val);
 }
-
-/* OUT through KVM's PIO bus: whether an in-kernel device took it. */
-bool kc_pio_write(const struct kc_access_env *env, u16 port,
-		  unsigned int size, u64 val)
-{
-	return kc_bus_write(env->vm, env->vcpu, KVM_PIO_BUS, port, size, &val);
-}
-
-/* IN through KVM's PIO bus: whether an in-kernel device took it. */
-bool kc_pio_read(const struct kc_access_env *env, u16 port,
-		 unsigned int size, u64 *val)
-{
-	*val = 0;
-	return kc_bus_read(env->vm, env->vcpu, KVM_PIO_BUS, port, size, val);
-}

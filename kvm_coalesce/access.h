@@ -38,10 +38,6 @@ enum kc_acc kc_ins_target(const struct kc_access_env *env, u64 addr,
 			  unsigned int size, gpa_t *gpa);
 void kc_ins_store(const struct kc_access_env *env, gpa_t gpa,
 		  unsigned int size, u64 val);
-bool kc_pio_write(const struct kc_access_env *env, u16 port,
-		  unsigned int size, u64 val);
-bool kc_pio_read(const struct kc_access_env *env, u16 port,
-		 unsigned int size, u64 *val);
 bool kc_is_tpr(gpa_t gpa);
 
 /* KVM's buses, through the device each address last went to (bus.c). */
@@ -51,5 +47,23 @@ bool kc_bus_write(struct kc_vm *vm, struct kvm_vcpu *vcpu, enum kvm_bus idx,
 		  gpa_t addr, int len, const void *val);
 bool kc_bus_read(struct kc_vm *vm, struct kvm_vcpu *vcpu, enum kvm_bus idx,
 		 gpa_t addr, int len, void *val);
+
+/*
+ * OUT through KVM's PIO bus: whether an in-kernel device took it.  Port
+ * accesses go to the in-kernel devices only; inline, at every IN and OUT.
+ */
+static inline bool kc_pio_write(const struct kc_access_env *env, u16 port,
+				unsigned int size, u64 val)
+{
+	return kc_bus_write(env->vm, env->vcpu, KVM_PIO_BUS, port, size, &val);
+}
+
+/* IN through KVM's PIO bus, as above; *@val is zero-extended. */
+static inline bool kc_pio_read(const struct kc_access_env *env, u16 port,
+			       unsigned int size, u64 *val)
+{
+	*val = 0;
+	return kc_bus_read(env->vm, env->vcpu, KVM_PIO_BUS, port, size, val);
+}
 
 #endif /* KVM_COALESCE_ACCESS_H */

@@ -353,8 +353,18 @@ bool kc_vcpu_can_run(struct kvm_vcpu *vcpu, enum kc_cpu_mode *mode);
 #define KC_REQUESTS_UNSEEN	U64_MAX
 bool kc_vcpu_interrupted(struct kvm_vcpu *vcpu, unsigned long rflags,
 			 u64 *seen);
-bool kc_io_allowed(int cpl, unsigned long rflags);
 bool kc_branches_recorded(struct kvm_vcpu *vcpu);
+
+/*
+ * Whether IN, OUT, INS or OUTS may run at @cpl with @rflags; if not, the
+ * CPU also checks the TSS I/O bitmap, so the instruction is the CPU's.
+ * The exiting instruction was checked before the exit.  Inline: the
+ * executor asks at each one.
+ */
+static inline bool kc_io_allowed(int cpl, unsigned long rflags)
+{
+	return cpl <= ((rflags & X86_EFLAGS_IOPL) >> X86_EFLAGS_IOPL_BIT);
+}
 
 /* fetch.c */
 int kc_fetch_start(struct kc_vm *vm, struct kvm_vcpu *vcpu,

@@ -148,16 +148,6 @@ bool kc_vcpu_interrupted(struct kvm_vcpu *vcpu, unsigned long rflags,
 }
 
 /*
- * Whether IN, OUT, INS or OUTS may run at @cpl with @rflags; if not, the
- * CPU also checks the TSS I/O bitmap, so the instruction is the CPU's.
- * The exiting instruction was checked before the exit.
- */
-bool kc_io_allowed(int cpl, unsigned long rflags)
-{
-	return cpl <= ((rflags & X86_EFLAGS_IOPL) >> X86_EFLAGS_IOPL_BIT);
-}
-
-/*
  * Whether the guest records the branches it executes: last branch
  * records or single-stepping on branches (DEBUGCTL.LBR, .BTF), or Intel
  * PT tracing (RTIT_CTL.TraceEn), which notes every conditional branch,
