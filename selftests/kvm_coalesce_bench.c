@@ -88,6 +88,8 @@ ROUTINE(pair4, ".rept 4\n\tout %%al, $0x80\n\tout %%al, $0x81\n\t.endr\n\t")
 ROUTINE(read4, ".rept 4\n\tout %%al, $0x80\n\tin $0x81, %%al\n\t"
 	       "movzbl %%al, %%eax\n\tshl $3, %%ecx\n\tadd %%eax, %%ecx\n\t"
 	       ".endr\n\t")
+/* One such read, and the block ends: no later access to resume for. */
+ROUTINE(probe, "out %%al, $0x80\n\tin $0x81, %%al\n\t")
 
 /* One store to the MMIO address @gpa. */
 #define STORE_ROUTINE(name, gpa)					\
@@ -103,12 +105,12 @@ STORE_ROUTINE(doorbell, DOORBELL_GPA)
 
 static void (* const routines[])(void) = {
 	out2_add0, out2_add4, out2_add16, out2_add48, out4, out16, user4, pair4,
-	read4, zone_store, apic_eoi, doorbell,
+	read4, probe, zone_store, apic_eoi, doorbell,
 };
 
 enum {
 	W_ADD0, W_ADD4, W_ADD16, W_ADD48, W_OUT4, W_OUT16, W_USER4, W_PAIR4,
-	W_READ4, W_ZONE_STORE, W_APIC_EOI, W_DOORBELL,
+	W_READ4, W_PROBE, W_ZONE_STORE, W_APIC_EOI, W_DOORBELL,
 	NR_WORKLOADS
 };
 
@@ -116,14 +118,14 @@ static const char * const names[NR_WORKLOADS] = {
 	"2 OUTs", "2 OUTs + 4 ADDs", "2 OUTs + 16 ADDs", "2 OUTs + 48 ADDs",
 	"4 OUTs", "16 OUTs",
 	"4 OUTs to user", "4 zone+user pairs", "4 index/data reads",
-	"MMIO zone store",
+	"1 index/data read", "MMIO zone store",
 	"xAPIC EOI store", "ioeventfd store",
 };
 
 /* The workloads' names for -p. */
 static const char * const keys[NR_WORKLOADS] = {
 	"add0", "add4", "add16", "add48", "out4", "out16", "user4", "pair4",
-	"read4", "zone", "eoi", "doorbell",
+	"read4", "probe", "zone", "eoi", "doorbell",
 };
 
 /* -p: the workload to profile, and how many calls; else -1. */
@@ -467,6 +469,8 @@ int main(int argc, char *argv[])
 	       declined_cost(addr, &stock, W_PAIR4, 4));
 	printf("The same, then an IN from userspace and 3 ALU instructions: %+.1f ns per read\n",
 	       declined_cost(addr, &stock, W_READ4, 4));
+	printf("One read with nothing after it (a PCI probe): %+.1f ns per read\n",
+	       declined_cost(addr, &stock, W_PROBE, 1));
 	printf("\nA lone MMIO store, addr, per call against stock\n");
 	printf("  %-18s %7s %7s   (KVM's emulations per call: stock, addr)\n",
 	       "", "test VM", "model");
