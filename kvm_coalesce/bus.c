@@ -116,7 +116,7 @@ bool kc_bus_write(struct kc_vm *vm, struct kvm_vcpu *vcpu, enum kvm_bus idx,
 			     bus, dev);
 }
 
-/* A read through KVM's bus @idx, as above; *@val is zero-extended. */
+/* A read through KVM's bus @idx, as above. */
 bool kc_bus_read(struct kc_vm *vm, struct kvm_vcpu *vcpu, enum kvm_bus idx,
 		 gpa_t addr, int len, void *val)
 {
