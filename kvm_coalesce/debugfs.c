@@ -46,8 +46,12 @@ static u64 kc_stat_read(struct kc_vm *vm, enum kc_stat stat)
 		       kc_stat_read(vm, KC_STAT_string_pio_exits) +
 		       kc_stat_read(vm, KC_STAT_mmio_exits);
 
+	/*
+	 * Each CPU increments its own counters without a lock, maybe right
+	 * now (kc_stat_inc()): read each once, whole, and let the sum lag.
+	 */
 	for_each_possible_cpu(cpu)
-		sum += per_cpu_ptr(vm->stats, cpu)->count[stat];
+		sum += READ_ONCE(per_cpu_ptr(vm->stats, cpu)->count[stat]);
 	return sum;
 }
 

@@ -19,7 +19,9 @@
  *  EVICT    a vCPU per CPU (up to four) runs more distinct blocks than
  *           a VM's table holds, each in its own order: blocks are
  *           inserted and evicted by several vCPUs at once; every call
- *           must give its block's value.  Not more vCPUs than CPUs:
+ *           must give its block's value.  Meanwhile a thread reads the
+ *           VM's counters (debugfs "stats") again and again, while the
+ *           vCPUs' CPUs increment them.  Not more vCPUs than CPUs:
  *           with four on two CPUs, the test VM loses one now and then,
  *           without the module too (-e, below).
  *  VMS      two processes, each with a VM of half the CPUs' vCPUs (at
@@ -460,11 +462,28 @@ static void phase_shared(int mode)
 /* EVICT's vCPUs: -v, else one per CPU (main()). */
 static int evict_vcpus;
 
+/* EVICT's reader of the counters, until the vCPUs are done. */
+static bool evict_done;
+
+static void *stats_reader(void *data)
+{
+	struct kvm_vm *vm = data;
+	struct kc_stats s;
+	u64 reads = 0;
+
+	/* The VM's first exit creates them. */
+	while (!READ_ONCE(evict_done))
+		reads += kc_read_stats(vm, &s);
+	return (void *)reads;
+}
+
 static void phase_evict(int mode)
 {
 	struct vcpu_arg args[MAX_VCPUS];
+	pthread_t reader;
 	struct smp_run r;
 	struct kc_stats s;
+	void *reads;
 	u8 **pages;
 	int p;
 
@@ -473,7 +492,16 @@ static void phase_evict(int mode)
 	for (p = 0; p < EVICT_PAGES; p++)
 		pages[p] = code_page(r.vm, evict_value, p * 256);
 	smp_start(&r, args);
+	WRITE_ONCE(evict_done, false);
+	if (mode != STOCK)
+		pthread_create(&reader, NULL, stats_reader, r.vm);
 	smp_join(&r);
+	WRITE_ONCE(evict_done, true);
+	if (mode != STOCK) {
+		pthread_join(reader, &reads);
+		printf("# EVICT, mode %s: counters read %lu times\n",
+		       kc_mode_names[mode], (unsigned long)reads);
+	}
 	check_bad_values(&r, "EVICT");
 	if (mode == STOCK) {
 		kvm_vm_free(r.vm);
