@@ -10,7 +10,6 @@
 #include <linux/kvm_host.h>
 
 struct kc_vm;
-struct kvm_vcpu;
 
 /* Where an access went, or why it did not happen. */
 enum kc_acc {
