@@ -15,10 +15,11 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-in=${1:-$KC_BUILD/vm-guest/job.txt}
-[ -f "$in" ] || kc_die "no $in: run make bench-guest"
-kver=$(cat "$KC_BUILD/vm-guest/root/kc/guest/kernel.txt" 2>/dev/null) ||
-	kc_die "no build/vm-guest/root/kc/guest/kernel.txt: run make bench-guest"
+vm=${KC_OUT:-$KC_BUILD/vm-guest}
+in=${1:-$vm/job.txt}
+[ -e "$in" ] || kc_die "no $in: run make bench-guest"
+kver=$(cat "$vm/root/kc/guest/kernel.txt" 2>/dev/null) ||
+	kc_die "no $vm/root/kc/guest/kernel.txt: run make bench-guest"
 dir="$KC_CACHE/guest/${kver% *}_${kver#* }"
 [ -f "$dir/vmlinuz" ] || kc_die "no $dir/vmlinuz"
 
@@ -55,7 +56,7 @@ fi
 # is the numeric order); each address takes the symbol before it.
 {
 	awk '{ print $1, "S", $3 }' "$dir/kallsyms"
-	grep -oE 'ffffffff8[0-9a-f]{7}' "$in" | sort -u | sed 's/$/ A/'
+	{ grep -oE 'ffffffff8[0-9a-f]{7}' "$in" || :; } | sort -u | sed 's/$/ A/'
 } | LC_ALL=C sort -k1,1 -k2,2r |
 while read -r a t s; do
 	if [ "$t" = S ]; then

@@ -26,7 +26,7 @@
 #
 # Fails if the job did not finish or the kernel log holds a WARN, BUG,
 # oops, lockdep, KASAN or hung-task report.  Logs are kept in
-# build/vm-JOB/ (console.log: kernel; job.log: the job;
+# build/vm-JOB/, or KC_OUT (console.log: kernel; job.log: the job;
 # kernel-reports.txt: the report lines of console.log).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -35,10 +35,10 @@ job=${1:?usage: vm-run.sh JOB}
 [ -f "$KC_TOP/scripts/job-$job.sh" ] || kc_die "no job $job"
 
 ksrc=$("$KC_TOP"/scripts/build.sh)
-out="$KC_BUILD/vm-$job"
+out="${KC_OUT:-$KC_BUILD/vm-$job}"
 kernel="$ksrc/arch/x86/boot/bzImage"
 if [ "${KC_KERNEL:-}" = stock ]; then
-	out="$KC_BUILD/vm-stock-$job"
+	out="${KC_OUT:-$KC_BUILD/vm-stock-$job}"
 	kernel="$("$KC_TOP"/scripts/stock-kernel.sh fetch)/vmlinuz"
 	stock="$KC_BUILD/stock-modules"
 	# Built again when what goes into them changed.
