@@ -15,8 +15,9 @@ g="$root/kc/guest"
 mkdir -p "$g"
 
 # The guest's kernel: the one package linux-image-amd64 depends on,
-# downloaded once into the cache; only vmlinuz is used (serial 8250, PCI,
-# the CMOS RTC, initramfs and devtmpfs are built in, no module needed).
+# downloaded once into the cache; vmlinuz (serial 8250, PCI, the CMOS
+# RTC, VGA text console, initramfs and devtmpfs are built in) and the
+# modules of a virtio-pci disk.
 guest_kernel() {
 	local pkg ver dir
 
@@ -30,35 +31,45 @@ guest_kernel() {
 	[ -n "$pkg" ] || kc_die "linux-image-amd64 depends on no kernel"
 	ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
 	dir="$KC_CACHE/guest/${pkg}_$ver"
-	if [ ! -f "$dir/vmlinuz" ]; then
+	if [ ! -f "$dir/vmlinuz" ] || [ ! -d "$dir/modules" ]; then
 		kc_log "downloading $pkg $ver for the guest"
 		rm -rf "$dir.tmp"
 		mkdir -p "$dir.tmp"
 		(cd "$dir.tmp" && apt-get download -qq "$pkg=$ver" 2>/dev/null)
 		dpkg-deb --fsys-tarfile "$dir.tmp"/*.deb |
-			tar -x -C "$dir.tmp" --wildcards './boot/vmlinuz-*'
+			tar -x -C "$dir.tmp" --wildcards './boot/vmlinuz-*' \
+			    './lib/modules/*/kernel/drivers/virtio/virtio*.ko' \
+			    './lib/modules/*/kernel/drivers/block/virtio_blk.ko'
 		mv "$dir.tmp"/boot/vmlinuz-* "$dir.tmp/vmlinuz"
-		rm -rf "$dir.tmp/boot" "$dir.tmp"/*.deb
+		mkdir "$dir.tmp/modules"
+		find "$dir.tmp/lib" -name '*.ko' -exec mv {} "$dir.tmp/modules/" \;
+		rm -rf "$dir.tmp/boot" "$dir.tmp/lib" "$dir.tmp"/*.deb
+		rm -rf "$dir"
 		mv "$dir.tmp" "$dir"
 	fi
 	cp "$dir/vmlinuz" "$g/vmlinuz"
+	cp -r "$dir/modules" "$g/modules"
 	echo "$pkg $ver" >"$g/kernel.txt"
 }
 
-# The guest's initramfs: busybox and its /init.
+# The guest's initramfs: busybox, its /init and the virtio modules; and
+# the virtio machine's disk, 4 MiB of text.
 guest_initramfs() {
 	local tmp
 
 	tmp=$(mktemp -d)
-	mkdir -p "$tmp"/{bin,proc,sys,dev}
+	mkdir -p "$tmp"/{bin,proc,sys,dev,lib/modules}
 	cp /bin/busybox "$tmp/bin/busybox"
+	cp "$g"/modules/*.ko "$tmp/lib/modules/"
 	install -m 755 "$KC_TOP/scripts/guest/init" "$tmp/init"
 	(cd "$tmp" && find . | cpio -o -H newc --quiet) | gzip -1 >"$g/initrd.gz"
-	rm -rf "$tmp"
+	rm -rf "$tmp" "$g/modules"
+	{ seq 1 1000000 || :; } | head -c 4M >"$g/disk.img"
 }
 
 # QEMU, every library ldd lists (with the dynamic loader) at the same
-# path, and the firmware a pc machine booting with -kernel loads.
+# path, and the firmware a pc machine booting with -kernel loads (and
+# the VGA BIOS of -vga std).
 guest_qemu() {
 	local qemu f
 
@@ -72,8 +83,8 @@ guest_qemu() {
 		cp -L "$f" "$root$f"
 	done
 	# QEMU looks for firmware in these (qemu-system-x86_64 -L help).
-	for f in seabios/bios-256k.bin qemu/linuxboot_dma.bin \
-		 qemu/kvmvapic.bin; do
+	for f in seabios/bios-256k.bin seabios/vgabios-stdvga.bin \
+		 qemu/linuxboot_dma.bin qemu/kvmvapic.bin; do
 		mkdir -p "$root/usr/share/$(dirname $f)"
 		cp -L "/usr/share/$f" "$root/usr/share/$f"
 	done
