@@ -12,9 +12,12 @@
 #   make bench     costs of exits and of the module's work, and driver
 #                  workloads, under -icount; bench/results.json, Documentation/bench.svg
 #   make bench-guest  Debian's QEMU boots Debian's kernel under KVM in the
-#                  test VM, without the module and in each mode (-icount)
+#                  test VM, without the module and in each mode (-icount),
+#                  on four machines, then profiles three of them
 #   make profile   where the test VM's instructions go in the exits of one
 #                  bench workload (WORKLOAD=add4 MODE=addr CALLS=20)
+#   make profile-guest  the same for a real guest of bench-guest, stock
+#                  and MODE (MACHINE=vga MODE=addr)
 #   make module    build kvm_coalesce.ko against the cached patched kernel
 #   make kernel    build (or reuse) the patched kernel; prints its tree
 #   make fuzz      fuzz kvm_coalesce/decode.c in user space (libFuzzer) for
@@ -54,12 +57,15 @@ bench:
 # A real guest: exits and time of a Linux boot and workload (-icount).
 # Up to 15 boots if some hang (scripts/job-guest.sh): allow an hour.
 bench-guest:
-	@KC_ICOUNT=1 KC_VM_TIMEOUT=$${KC_VM_TIMEOUT:-3600} scripts/vm-run.sh guest && \
-		grep -q '^KC-GUEST-PASS' "$${KC_BUILD:-build}/vm-guest/job.txt"
+	@scripts/bench-guest.sh
 
 # QEMU's exec log of the test VM, by function, per exit.
 profile:
 	@scripts/profile.sh $(or $(WORKLOAD),add4) $(or $(MODE),addr) $(or $(CALLS),20)
+
+# The same for a real guest of bench-guest, outside the guest's code.
+profile-guest:
+	@scripts/profile-guest.sh $(or $(MACHINE),vga) $(or $(MODE),addr)
 
 # The decoder and scanner on arbitrary bytes, against the executor's
 # assumptions: no VM, no kernel module.
@@ -82,5 +88,5 @@ clean:
 		-o -name '.*.cmd' | xargs rm -f
 	rm -f Module.symvers modules.order .module-common.o .*.cmd
 
-.PHONY: check check-full demo bench bench-guest profile fuzz module selftests \
-	kernel lint clean
+.PHONY: check check-full demo bench bench-guest profile profile-guest fuzz \
+	module selftests kernel lint clean
