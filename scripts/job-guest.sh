@@ -132,7 +132,10 @@ machine_args() {
 	esac
 }
 
-# run_qemu RUN MACHINE: boot the guest of MACHINE, RUN naming its files.
+# run_qemu RUN MACHINE ATTEMPT: boot the guest of MACHINE, RUN naming its
+# files.  Under -icount a boot that hung would hang again at the same
+# point if booted the same way (it did, three times in a row): a
+# command line 16 characters longer at each attempt moves what follows.
 # QEMU's monitor (QMP) is on its
 # stdin and stdout; with -no-shutdown the guest's power-off stops the VM
 # but keeps it, so that its statistics can be read when QMP reports the
@@ -140,8 +143,9 @@ machine_args() {
 # monitor's answers to the watchdog's commands go to /tmp/hmp-RUN.
 # With kc.sample=, the guest's third UART writes to this job's output.
 run_qemu() {
-	local c=$1 args line wd sample=
+	local c=$1 args line wd sample= attempt
 
+	attempt=kc.attempt=$(printf "%0$(($3 * 16))d" 0)
 	args=$(machine_args "$2")
 	[ -n "$sampled" ] && sample="-serial file:/dev/ttyS1"
 	rm -f /tmp/qmp.in /tmp/t1-$c /tmp/stats-$c /tmp/hang-$c /tmp/hmp-$c
@@ -158,7 +162,7 @@ run_qemu() {
 		-machine pc -accel kvm -m 256M ${args%% -- *} \
 		-display none -no-reboot -no-shutdown \
 		-kernel $g/vmlinuz -initrd $g/initrd.gz \
-		-append "${args#* -- } $gcmdline" \
+		-append "${args#* -- } $gcmdline $attempt" \
 		-serial file:/tmp/console-$c.log -serial file:/tmp/out-$c.raw \
 		$sample -qmp stdio <&3 2>/tmp/qemu-$c.err |
 	while read -r line; do
@@ -287,7 +291,7 @@ boot() {
 				fail "cannot load kvm_coalesce mode=$2"
 		fi
 		[ -n "$sampled" ] && print_symbols
-		run_qemu $c $1
+		run_qemu $c $1 $n
 		[ "$2" = stock ] || rmmod kvm_coalesce
 		[ -f /tmp/hang-$c ] || break
 		report_hang $c $n
