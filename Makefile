@@ -13,7 +13,7 @@
 #                  workloads, under -icount; bench/results.json, Documentation/bench.svg
 #   make bench-guest  Debian's QEMU boots Debian's kernel under KVM in the
 #                  test VM, without the module and in each mode (-icount),
-#                  on four machines, then profiles three of them
+#                  on four machines, then profiles each
 #   make profile   where the test VM's instructions go in the exits of one
 #                  bench workload (WORKLOAD=add4 MODE=addr CALLS=20)
 #   make profile-guest  the same for a real guest of bench-guest, stock

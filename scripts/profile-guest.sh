@@ -8,7 +8,7 @@
 #
 # Boots the bench-guest job (scripts/job-guest.sh) on MACHINE under
 # -icount, with kc.sample= naming the phase of the guest's workload that
-# exercises the machine (serial: pci, vga: vga, xapic: sleep, virtio:
+# exercises the machine (serial: hwclock, vga: vga, xapic: sleep, virtio:
 # disk) and smaller workloads than make bench-guest's, so that QEMU's
 # exec log of the two phases stays in the gigabytes.  The guest marks the
 # phase on a UART that the job sends to its own output, and
@@ -27,7 +27,7 @@ set -euo pipefail
 machine=${1:-vga}
 mode=${2:-addr}
 case $machine in
-serial)	phase=pci;;
+serial)	phase=hwclock;;
 vga)	phase=vga;;
 xapic)	phase=sleep;;
 virtio)	phase=disk;;
