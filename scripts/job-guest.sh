@@ -133,15 +133,16 @@ machine_args() {
 }
 
 # run_qemu RUN MACHINE ATTEMPT: boot the guest of MACHINE, RUN naming its
-# files.  Under -icount a boot that hung would hang again at the same
-# point if booted the same way (it did, three times in a row): a
-# command line 16 characters longer at each attempt moves what follows.
-# QEMU's monitor (QMP) is on its
-# stdin and stdout; with -no-shutdown the guest's power-off stops the VM
-# but keeps it, so that its statistics can be read when QMP reports the
-# stop, before "quit" destroys it; not the watchdog's stop.  The
-# monitor's answers to the watchdog's commands go to /tmp/hmp-RUN.
-# With kc.sample=, the guest's third UART writes to this job's output.
+# files.  QEMU's monitor (QMP) is on its stdin and stdout; with
+# -no-shutdown the guest's power-off stops the VM but keeps it, so that
+# its statistics can be read when QMP reports the stop, before "quit"
+# destroys it; not the watchdog's stop.  The monitor's answers to the
+# watchdog's commands go to /tmp/hmp-RUN.  With kc.sample=, the guest's
+# third UART writes to this job's output.
+#
+# Under -icount a boot that hung would hang again at the same point if
+# booted the same way (it did, three times in a row): a command line 16
+# characters longer at each attempt moves what follows.
 run_qemu() {
 	local c=$1 args line wd sample= attempt
 
