@@ -103,6 +103,13 @@ def read_symbols(paths):
     return [a for a, _ in syms], [n for _, n in syms]
 
 
+def function_at(symbols, pc):
+    """The function of read_symbols()' SYMBOLS that holds PC."""
+    addrs, names = symbols
+    i = bisect.bisect_right(addrs, pc) - 1
+    return names[i] if i >= 0 else hex(pc)
+
+
 TRACE = re.compile(r'^Trace \d+: (0x[0-9a-f]+) '
                    r'\[[0-9a-f]+/([0-9a-f]+)/([0-9a-f]+)/')
 INSN = re.compile(r'^(0x[0-9a-f]+):  ')
@@ -155,7 +162,7 @@ def exit_blocks(logfile):
 
 
 def report(logfile, system_map, modules_map):
-    addrs, names = read_symbols([system_map, modules_map])
+    symbols = read_symbols([system_map, modules_map])
     exits = collections.defaultdict(list)
     cur = None
 
@@ -163,8 +170,7 @@ def report(logfile, system_map, modules_map):
         if new:
             cur = collections.Counter()
             exits[l2_pc].append(cur)
-        i = bisect.bisect_right(addrs, pc) - 1
-        cur[names[i] if i >= 0 else hex(pc)] += n
+        cur[function_at(symbols, pc)] += n
 
     for pc, runs in sorted(exits.items(), key=lambda e: -len(e[1])):
         total = collections.Counter()
@@ -178,7 +184,8 @@ def report(logfile, system_map, modules_map):
 
 
 def span(logfile, system_map, modules_map, function):
-    addrs, names = read_symbols([system_map, modules_map])
+    symbols = read_symbols([system_map, modules_map])
+    addrs, names = symbols
     entry = addrs[names.index(function)]
     exits = collections.defaultdict(list)
     caller = prev = None
@@ -187,8 +194,7 @@ def span(logfile, system_map, modules_map, function):
         if new:
             exits[l2_pc].append([0, 0])     # calls, instructions
             caller = None
-        i = bisect.bisect_right(addrs, pc) - 1
-        name = names[i] if i >= 0 else hex(pc)
+        name = function_at(symbols, pc)
         if caller is None and pc == entry:
             caller = prev
             exits[l2_pc][-1][0] += 1
@@ -237,20 +243,40 @@ def module_functions(modules_map, module):
                 if line.rstrip().endswith(f'[{module}]')}
 
 
+class Exit:
+    """An exit of the L2 guest: the test VM's blocks from the first after
+    the guest's to the guest's next."""
+
+    def __init__(self, l2_pc):
+        self.l2_pc = l2_pc      # the guest's last block before it
+        self.functions = set()  # of the test VM's kernel
+        self.user = 0           # instructions of QEMU (userspace)
+        self.kernel = 0         # of the test VM's kernel
+        self.module = 0         # of which kvm_coalesce's
+        self.own = 0            # the kernel's until it first schedules
+        self.left = False       # or returns to userspace: has it?
+
+    def add(self, name, n, module):
+        """N instructions of function NAME (None: userspace)."""
+        if name is None:
+            self.user += n
+            self.left = True
+            return
+        self.kernel += n
+        self.functions.add(name)
+        if module:
+            self.module += n
+        if name == '__schedule':
+            self.left = True
+        if not self.left:
+            self.own += n
+
+
 def guest(logfile, system_map, modules_map, guest_symbols):
-    addrs, names = read_symbols([system_map, modules_map])
-    gaddrs, gnames = read_symbols([guest_symbols])
-
-    def guest_function(pc):
-        i = bisect.bisect_right(gaddrs, pc) - 1
-        return gnames[i] if i >= 0 else hex(pc)
-
+    symbols = read_symbols([system_map, modules_map])
+    guest_syms = read_symbols([guest_symbols])
     kc = module_functions(modules_map, 'kvm_coalesce')
     l2 = 0
-    # [L2 address, functions run, userspace instructions, kernel
-    # instructions, the module's instructions, the exit's own
-    # instructions (the kernel's until it first schedules or returns
-    # to userspace), has it scheduled or returned yet?]
     exits = []
     cur = None
 
@@ -262,44 +288,33 @@ def guest(logfile, system_map, modules_map, guest_symbols):
         if cur is None:
             if not l2:
                 continue        # before the first L2 block: no exit
-            cur = [l2_pc, set(), 0, 0, 0, 0, False]
+            cur = Exit(l2_pc)
             exits.append(cur)
-        if pc < KERNEL_BASE:
-            cur[2] += n
-            cur[6] = True
-            continue
-        cur[3] += n
-        i = bisect.bisect_right(addrs, pc) - 1
-        name = names[i] if i >= 0 else None
-        cur[1].add(name)
-        if name in kc:
-            cur[4] += n
-        if name == '__schedule':
-            cur[6] = True
-        if not cur[6]:
-            cur[5] += n
+        name = function_at(symbols, pc) if pc >= KERNEL_BASE else None
+        cur.add(name, n, name in kc)
 
-    user = sum(e[2] for e in exits)
-    kernel = sum(e[3] for e in exits)
+    user = sum(e.user for e in exits)
+    kernel = sum(e.kernel for e in exits)
     outside = kernel + user
     print(f'L2 guest: {l2} instructions; outside it: {outside} '
           f'(kernel {kernel}, userspace {user}); '
           f'{1000 * outside / max(l2, 1):.1f} per 1000 of the guest\'s')
     # The module declined an exit it ran in but did not execute.
-    declined = [e for e in exits if e[4] and 'kc_exec' not in e[1]]
-    kc_declined = sum(e[4] for e in declined)
+    declined = [e for e in exits if e.module and 'kc_exec' not in e.functions]
+    kc_declined = sum(e.module for e in declined)
     # kind -> [exits, the exits' own instructions, test VM kernel
     # instructions, QEMU's]
     by_kind = collections.defaultdict(lambda: [0, 0, 0, 0])
     sites = collections.defaultdict(lambda: [0, 0, 0, 0])
-    for pc, functions, u, k, _, own, _ in exits:
-        kind = exit_kind(functions)
-        for entry in [by_kind[kind]] + ([sites[guest_function(pc)]]
-                                        if kind == 'mmio' else []):
+    for e in exits:
+        kind = exit_kind(e.functions)
+        for entry in [by_kind[kind]] + (
+                [sites[function_at(guest_syms, e.l2_pc)]]
+                if kind == 'mmio' else []):
             entry[0] += 1
-            entry[1] += own
-            entry[2] += k
-            entry[3] += u
+            entry[1] += e.own
+            entry[2] += e.kernel
+            entry[3] += e.user
     print('exits by kind: exits; per exit, the instructions until the test '
           'VM\'s kernel first schedules or returns to userspace (the '
           'exit\'s own), of its kernel in all, and of QEMU, before the '
@@ -311,7 +326,7 @@ def guest(logfile, system_map, modules_map, guest_symbols):
     for k, v in sorted(sites.items(), key=lambda x: -x[1][0])[:10]:
         print(f'  {k:32s} {v[0]:8d} {v[1] / v[0]:9.1f} {v[2] / v[0]:9.1f} '
               f'{v[3] / v[0]:9.1f}')
-    if any(e[4] for e in exits):
+    if any(e.module for e in exits):
         print(f'exits the module declined: {len(declined)}, the module\'s '
               f'own instructions per declined exit: '
               f'{kc_declined / max(len(declined), 1):.1f}')
