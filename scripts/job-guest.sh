@@ -205,13 +205,18 @@ report_hang() {
 # read gave the image's checksum; then the output without the times must
 # be the stock run's on the same machine.
 check_output() {
-	local m=$1 c=$1-$2 o=/tmp/out-$1-$2.log n a b p
+	local m=$1 c=$1-$2 o=/tmp/out-$1-$2.log n a b p markers
 
 	if [ ! -s "$o" ]; then
 		fail "$c: the guest printed nothing"
 		return
 	fi
-	for p in START HWCLOCK-END PCI-END SERIAL-END DONE; do
+	markers="START HWCLOCK-END PCI-END SERIAL-END DONE"
+	case $m in
+	vga)	markers="$markers VGA-END";;
+	xapic)	markers="$markers SLEEP-END";;
+	esac
+	for p in $markers; do
 		grep -q "^KC-GUEST-$p\|^KC-$p" "$o" || fail "$c: no KC-$p marker"
 	done
 	n=$(sed -n '/^KC-HWCLOCK-BEGIN/,/^KC-HWCLOCK-END/p' "$o" |
@@ -223,17 +228,12 @@ check_output() {
 	    md5sum | cut -d' ' -f1)
 	b=$(seq 1 "$nlines" | md5sum | cut -d' ' -f1)
 	[ "$a" = "$b" ] || fail "$c: the UART did not carry lines 1-$nlines"
-	case $m in
-	vga)
-		grep -q '^KC-VGA-END' "$o" || fail "$c: no KC-VGA-END marker";;
-	xapic)
-		grep -q '^KC-SLEEP-END' "$o" || fail "$c: no KC-SLEEP-END marker";;
-	virtio)
+	if [ "$m" = virtio ]; then
 		a=$(sed -n '/^KC-DISK-BEGIN/,/^KC-DISK-END/p' "$o" | sed -n 2p |
 		    cut -d' ' -f1)
 		b=$(head -c $((ndisk * 4096)) $g/disk.img | md5sum | cut -d' ' -f1)
-		[ "$a" = "$b" ] || fail "$c: the disk read gave ${a:-nothing}, not $b";;
-	esac
+		[ "$a" = "$b" ] || fail "$c: the disk read gave ${a:-nothing}, not $b"
+	fi
 	sed -E 's/^[A-Z][a-z]{2} [A-Z][a-z]{2} .* seconds$/<time>/' "$o" \
 		>/tmp/cmp-$c.log
 	if [ "$2" != stock ] && ! cmp -s /tmp/cmp-$m-stock.log /tmp/cmp-$c.log; then

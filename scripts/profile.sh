@@ -4,8 +4,8 @@
 # profile.sh [WORKLOAD [MODE [CALLS]]]: where the test VM's instructions
 # go in the exits of one workload of kvm_coalesce_bench (add0, add4,
 # add16, add48, out4, out16, user4, pair4, read4, probe, zone, eoi,
-# doorbell; default add4), with the module in MODE (off, scan, confirm, addr, or stock for
-# no module; default addr), CALLS calls (default 20).
+# doorbell; default add4), with the module in MODE (off, scan, confirm,
+# addr, or stock for no module; default addr), CALLS calls (default 20).
 #
 # Boots the test VM on one CPU, without KASLR, under -icount (its timer
 # then interrupts every millisecond of its instructions, not of the

@@ -15,9 +15,9 @@ g="$root/kc/guest"
 mkdir -p "$g"
 
 # The guest's kernel: the one package linux-image-amd64 depends on,
-# downloaded once into the cache; vmlinuz (serial 8250, PCI, the CMOS
-# RTC, VGA text console, initramfs and devtmpfs are built in) and the
-# modules of a virtio-pci disk.
+# downloaded once into the cache, $kdir: vmlinuz (serial 8250, PCI, the
+# CMOS RTC, VGA text console, initramfs and devtmpfs are built in) and
+# the modules of a virtio-pci disk.
 guest_kernel() {
 	local pkg ver dir
 
@@ -48,22 +48,25 @@ guest_kernel() {
 		mv "$dir.tmp" "$dir"
 	fi
 	cp "$dir/vmlinuz" "$g/vmlinuz"
-	cp -r "$dir/modules" "$g/modules"
 	echo "$pkg $ver" >"$g/kernel.txt"
+	kdir=$dir
 }
 
-# The guest's initramfs: busybox, its /init and the virtio modules; and
-# the virtio machine's disk, 4 MiB of text.
+# The guest's initramfs: busybox, its /init and the virtio modules.
 guest_initramfs() {
 	local tmp
 
 	tmp=$(mktemp -d)
 	mkdir -p "$tmp"/{bin,proc,sys,dev,lib/modules}
 	cp /bin/busybox "$tmp/bin/busybox"
-	cp "$g"/modules/*.ko "$tmp/lib/modules/"
+	cp "$kdir"/modules/*.ko "$tmp/lib/modules/"
 	install -m 755 "$KC_TOP/scripts/guest/init" "$tmp/init"
 	(cd "$tmp" && find . | cpio -o -H newc --quiet) | gzip -1 >"$g/initrd.gz"
-	rm -rf "$tmp" "$g/modules"
+	rm -rf "$tmp"
+}
+
+# The virtio machine's disk: 4 MiB of text.
+guest_disk() {
 	{ seq 1 1000000 || :; } | head -c 4M >"$g/disk.img"
 }
 
@@ -102,5 +105,6 @@ guest_helpers() {
 
 guest_kernel
 guest_initramfs
+guest_disk
 guest_qemu
 guest_helpers
