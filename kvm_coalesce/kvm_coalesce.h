@@ -7,7 +7,7 @@
  * run in the module at all), fetch.c (guest code), scan.c and decode.c
  * (blocks and instructions, see decode.h), table.c (the per-VM block
  * table), exec.c (the executor) over access.c (where each access goes)
- * and alu.c (arithmetic), user_io.c and singular.c (exits known to go
+ * and alu.c (arithmetic), user_io.c and known_rip.c (exits known to go
  * to KVM at once), vm.c (per-VM state), debugfs.c, params.c (module
  * parameters, a leaf).
  *
@@ -53,8 +53,8 @@ struct seq_file;
 #define KC_NR_BUSES		(KVM_PIO_BUS + 1)
 static_assert(KVM_MMIO_BUS < KC_NR_BUSES);
 
-/* RIPs of port I/O exits remembered as singular, per VM (singular.c). */
-#define KC_SINGULAR_SLOTS	64
+/* RIPs of exits remembered as KVM's, per VM (known_rip.c). */
+#define KC_KNOWN_RIP_SLOTS	64
 
 /* Per-VM event counters: KC_STAT_<name>, see stats.h. */
 enum kc_stat {
@@ -168,8 +168,8 @@ struct kc_result {
 	bool user_known;	/* KC_USER_PIO: known, the bus not tried */
 };
 
-/* A port I/O exit's RIP whose block was singular.  Written by singular.c. */
-struct kc_singular {
+/* The RIP of an exit known to be KVM's.  Written by known_rip.c. */
+struct kc_known_rip {
 	unsigned long rip;
 	u16 uses;		/* exits it has served */
 	struct kc_limits limits;	/* the block was scanned with */
@@ -261,8 +261,8 @@ struct kc_vm {
 	 */
 	const struct kvm_io_range *bus_dev[KC_NR_BUSES][KC_BUS_SLOTS];
 
-	/* singular.c; read and written without locks. */
-	struct kc_singular singular[KC_SINGULAR_SLOTS];
+	/* known_rip.c; read and written without locks. */
+	struct kc_known_rip known_rips[KC_KNOWN_RIP_SLOTS];
 };
 
 /* params.c: module parameters, read locklessly at each exit */
@@ -443,38 +443,37 @@ static inline bool kc_user_mmio_known(struct kc_vm *vm, struct kvm *kvm,
 	       READ_ONCE(vm->user_mmio[kc_user_mmio_slot(gpa)]) == gpa;
 }
 
-/* singular.c; the lookup inline, as above. */
-void kc_singular_init(struct kc_vm *vm);
-void kc_singular_note(struct kc_vm *vm, const struct kc_exit *exit,
-		      struct kc_limits limits);
+/* known_rip.c; the lookup inline, as above. */
+void kc_known_rip_init(struct kc_vm *vm);
+void kc_known_rip_note(struct kc_vm *vm, const struct kc_exit *exit,
+		       struct kc_limits limits);
 
 /* Exits an entry serves before the full path looks at its code again. */
-#define KC_SINGULAR_USES	64
+#define KC_KNOWN_RIP_USES	64
 
 /* No RIP: non-canonical in 4- and 5-level paging. */
 #define KC_NO_RIP		BIT_ULL(63)
 
-static inline struct kc_singular *kc_singular_slot(struct kc_vm *vm,
-						   unsigned long rip)
+static inline struct kc_known_rip *kc_known_rip_slot(struct kc_vm *vm,
+						     unsigned long rip)
 {
-	return &vm->singular[hash_64(rip, ilog2(KC_SINGULAR_SLOTS))];
+	return &vm->known_rips[hash_64(rip, ilog2(KC_KNOWN_RIP_SLOTS))];
 }
 
 /*
- * Whether the IN or OUT at @rip, which exited, is known to be a lone
- * access: its block was singular, scanned with the current limits, and
- * the entry has not served its exits yet.
+ * Whether the exit at @rip is known to be KVM's: it was noted with the
+ * current limits, and the entry has not served its exits yet.
  */
-static inline bool kc_singular_known(struct kc_vm *vm, unsigned long rip)
+static inline bool kc_rip_known(struct kc_vm *vm, unsigned long rip)
 {
-	struct kc_singular *e = kc_singular_slot(vm, rip);
+	struct kc_known_rip *e = kc_known_rip_slot(vm, rip);
 	unsigned int uses;
 
 	if (READ_ONCE(e->rip) != rip ||
 	    !kc_limits_equal(READ_ONCE(e->limits), kc_vm_limits(vm)))
 		return false;
 	uses = READ_ONCE(e->uses) + 1;
-	if (uses >= KC_SINGULAR_USES) {
+	if (uses >= KC_KNOWN_RIP_USES) {
 		WRITE_ONCE(e->rip, KC_NO_RIP);
 		return false;
 	}

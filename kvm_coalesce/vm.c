@@ -63,7 +63,7 @@ struct kc_vm *kc_vm_create(struct kvm *kvm)
 			    GFP_KERNEL_ACCOUNT);
 	if (!vm->vcpus)
 		goto destroy_user_io;
-	kc_singular_init(vm);
+	kc_known_rip_init(vm);
 	vm->kvm = kvm;
 	vm->mode = -1;
 	vm->insns_per_exit = -1;

@@ -204,7 +204,7 @@ struct kc_stats kc_stats_add(const struct kc_stats *a,
 	return kc_stats_combine(a, b, 1);
 }
 
-u64 kc_singular_known_exits(int mode, u64 exits)
+u64 kc_rip_known_exits(int mode, u64 exits)
 {
 	return mode == KC_MODE_SCAN || mode == KC_MODE_ADDR ? exits : 0;
 }

@@ -40,10 +40,10 @@ struct kc_stats kc_stats_add(const struct kc_stats *a,
 			     const struct kc_stats *b);
 /*
  * Of @exits at a lone IN or OUT the module has run once, how many @mode
- * leaves to KVM by their RIP (singular_known, kvm_coalesce/singular.c):
+ * leaves to KVM by their RIP (rip_known, kvm_coalesce/known_rip.c):
  * all in scan and addr, none in confirm, which scans every exit.
  */
-u64 kc_singular_known_exits(int mode, u64 exits);
+u64 kc_rip_known_exits(int mode, u64 exits);
 /*
  * A VM with one vCPU that runs @guest_code in @mode, set for this VM
  * only (its debugfs "mode"), so that the module's parameter stays as it

@@ -372,28 +372,28 @@ static void check_counters(int mode, const struct run_obs *obs, bool smap)
 	 * singular.
 	 */
 	TEST_ASSERT(bitmap.stop_iopl == stopped_blocks(mode, 2) &&
-		    bitmap.singular_known ==
-		    kc_singular_known_exits(mode, NR_CALLS - 1) &&
-		    bitmap.io + bitmap.singular_known == 3 * NR_CALLS &&
-		    bitmap.handled + bitmap.singular_known == 3 * NR_CALLS,
-		    "mode %s: BITMAP stop_iopl %lu, singular_known %lu, io %lu, handled %lu",
-		    name, bitmap.stop_iopl, bitmap.singular_known, bitmap.io,
+		    bitmap.rip_known ==
+		    kc_rip_known_exits(mode, NR_CALLS - 1) &&
+		    bitmap.io + bitmap.rip_known == 3 * NR_CALLS &&
+		    bitmap.handled + bitmap.rip_known == 3 * NR_CALLS,
+		    "mode %s: BITMAP stop_iopl %lu, rip_known %lu, io %lu, handled %lu",
+		    name, bitmap.stop_iopl, bitmap.rip_known, bitmap.io,
 		    bitmap.handled);
 	/* As above, the OUT after the fault alone after the first call. */
 	TEST_ASSERT(user_pf.stop_fault == stopped_blocks(mode, 1) &&
-		    user_pf.singular_known ==
-		    kc_singular_known_exits(mode, NR_CALLS - 1) &&
-		    user_pf.io + user_pf.singular_known == 3 * NR_CALLS,
-		    "mode %s: USER_PF stop_fault %lu, singular_known %lu, io %lu",
-		    name, user_pf.stop_fault, user_pf.singular_known,
+		    user_pf.rip_known ==
+		    kc_rip_known_exits(mode, NR_CALLS - 1) &&
+		    user_pf.io + user_pf.rip_known == 3 * NR_CALLS,
+		    "mode %s: USER_PF stop_fault %lu, rip_known %lu, io %lu",
+		    name, user_pf.stop_fault, user_pf.rip_known,
 		    user_pf.io);
 	if (smap)
 		TEST_ASSERT(sm.stop_fault == stopped_blocks(mode, 1) &&
-			    sm.singular_known ==
-			    kc_singular_known_exits(mode, NR_CALLS - 1) &&
-			    sm.io + sm.singular_known == 4 * NR_CALLS,
-			    "mode %s: SMAP stop_fault %lu, singular_known %lu, io %lu",
-			    name, sm.stop_fault, sm.singular_known, sm.io);
+			    sm.rip_known ==
+			    kc_rip_known_exits(mode, NR_CALLS - 1) &&
+			    sm.io + sm.rip_known == 4 * NR_CALLS,
+			    "mode %s: SMAP stop_fault %lu, rip_known %lu, io %lu",
+			    name, sm.stop_fault, sm.rip_known, sm.io);
 }
 
 static void check_mode(int mode, const struct run_obs *off,

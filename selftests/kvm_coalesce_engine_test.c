@@ -58,7 +58,7 @@ enum stage {
 
 /*
  * How many exits at one RIP the module leaves to KVM, known singular,
- * before it looks at the code there again (KC_SINGULAR_USES, singular.c).
+ * before it looks at the code there again (KC_KNOWN_RIP_USES, known_rip.c).
  */
 #define SINGULAR_USES	64
 
@@ -451,20 +451,20 @@ static void check_scan_counters(const struct kc_run *run)
 	TEST_ASSERT_EQ(kc_stage_delta(run, ST_FIG8_B).user_io_known, 1);
 	/*
 	 * The singular access is then left to KVM by its RIP, without a
-	 * lookup (singular.c), SINGULAR_USES - 1 times in a row; then the
+	 * lookup (known_rip.c), SINGULAR_USES - 1 times in a row; then the
 	 * table finds it singular again.
 	 */
 	d = kc_stage_delta(run, ST_SINGLE_B);
 	TEST_ASSERT(d.scans == 0 && d.table_hits == 0 && d.io == 0 &&
-		    d.singular_known == 1,
-		    "scan, second singular access: scans %lu, table hits %lu, io %lu, singular_known %lu",
-		    d.scans, d.table_hits, d.io, d.singular_known);
+		    d.rip_known == 1,
+		    "scan, second singular access: scans %lu, table hits %lu, io %lu, rip_known %lu",
+		    d.scans, d.table_hits, d.io, d.rip_known);
 	d = kc_stage_delta(run, ST_SINGLE_MANY);
 	TEST_ASSERT(d.scans == 0 && d.table_hits == 1 && d.io == 1 &&
-		    d.singular_known == SINGULAR_USES - 1,
-		    "scan, %d singular accesses: scans %lu, table hits %lu, io %lu, singular_known %lu",
+		    d.rip_known == SINGULAR_USES - 1,
+		    "scan, %d singular accesses: scans %lu, table hits %lu, io %lu, rip_known %lu",
 		    SINGULAR_USES, d.scans, d.table_hits, d.io,
-		    d.singular_known);
+		    d.rip_known);
 	TEST_ASSERT_EQ(kc_stage_delta(run, ST_FIG8_C).hash_mismatches, 1);
 	/*
 	 * The userspace read in the block: one exit to userspace for it,
@@ -528,7 +528,7 @@ static void check_scan_counters(const struct kc_run *run)
 	 */
 	TEST_ASSERT_EQ(kc_stage_delta(run, ST_SPARSE_A).singular, 2);
 	TEST_ASSERT_EQ(kc_stage_delta(run, ST_SPARSE_B).scans, 1);
-	TEST_ASSERT_EQ(kc_stage_delta(run, ST_SPARSE_B).singular_known, 0);
+	TEST_ASSERT_EQ(kc_stage_delta(run, ST_SPARSE_B).rip_known, 0);
 	TEST_ASSERT_EQ(kc_stage_delta(run, ST_SPARSE_B).io_coalesced, 1);
 }
 

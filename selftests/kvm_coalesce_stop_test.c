@@ -167,13 +167,13 @@ static void check_counters(int mode, const struct run_obs *obs)
 	 * LOCK: both OUTs run alone, in no block: by the module at the
 	 * first call; scan and addr then leave them to KVM, known singular.
 	 */
-	TEST_ASSERT(lock.singular_known ==
-		    kc_singular_known_exits(mode, 2 * (NR_CALLS - 1)) &&
-		    lock.declined == 1 + lock.singular_known &&
+	TEST_ASSERT(lock.rip_known ==
+		    kc_rip_known_exits(mode, 2 * (NR_CALLS - 1)) &&
+		    lock.declined == 1 + lock.rip_known &&
 		    lock.blocks == 0 &&
-		    lock.handled + lock.singular_known == 2 * NR_CALLS,
-		    "mode %s: LOCK stage declined %lu, singular_known %lu, blocks %lu, handled %lu",
-		    name, lock.declined, lock.singular_known, lock.blocks,
+		    lock.handled + lock.rip_known == 2 * NR_CALLS,
+		    "mode %s: LOCK stage declined %lu, rip_known %lu, blocks %lu, handled %lu",
+		    name, lock.declined, lock.rip_known, lock.blocks,
 		    lock.handled);
 	/*
 	 * RING: the zone's port was never taken for a userspace one (only
