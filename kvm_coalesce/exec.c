@@ -334,6 +334,12 @@ static void kc_exec_loaded(struct kc_state *s, const struct kc_insn *k,
 	}
 }
 
+/* Whether @k, which has a memory operand, writes it. */
+static bool kc_mem_store(const struct kc_insn *k)
+{
+	return k->op == KC_OP_MOV && k->mem_use == KC_MEM_DST;
+}
+
 /* @k, which has a memory operand or is LEA, at @rip. */
 static noinline enum kc_step kc_exec_mem(struct kc_state *s,
 					 const struct kc_insn *k,
@@ -341,7 +347,7 @@ static noinline enum kc_step kc_exec_mem(struct kc_state *s,
 {
 	u64 addr = kc_mem_linear(k, s->gpr, rip), val;
 	unsigned int size = kc_mem_size(k);
-	bool store = k->op == KC_OP_MOV && k->mem_use == KC_MEM_DST;
+	bool store = kc_mem_store(k);
 	gpa_t gpa = INVALID_GPA;
 	enum kc_acc acc;
 
@@ -540,6 +546,7 @@ void kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 			/* The exit's own access is KVM's to send to userspace. */
 			if (step == KC_STEP_USER && !i) {
 				res->stop = KC_STOP_USER_IO;
+				res->user_read = !kc_mem_store(k);
 				break;
 			}
 			if (step == KC_STEP_USER) {

@@ -113,13 +113,24 @@ static enum kvm_io_exit_result kc_run(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	kc_account(vm, exit, &res);
 	/* KVM runs a lone IN or OUT for less (known_rip.c). */
 	if (res.ran && blk->singular && exit->kind == KC_EXIT_PIO)
-		kc_known_rip_note(vm, exit, blk->limits);
+		kc_known_rip_note(vm, exit, blk->limits, INVALID_GPA);
 
 	switch (res.outcome) {
 	case KC_DECLINED:
-		/* Only an exit's own access tells where its port goes. */
-		if (res.user_io && first_exit)
+		/* Only an exit's own access tells where it goes. */
+		if (res.user_io && first_exit) {
 			kc_user_io_note(vm, vcpu->kvm, exit);
+			/*
+			 * A device at its page may take other accesses,
+			 * but a read it refused it refuses again: zones and
+			 * ioeventfds take writes only.  A write may have
+			 * found a zone's ring full, or an ioeventfd that
+			 * matches other values, this time only.
+			 */
+			if (res.user_read)
+				kc_known_rip_note(vm, exit, blk->limits,
+						  exit->gpa & PAGE_MASK);
+		}
 		r = KVM_IO_EXIT_DECLINED;
 		break;
 	case KC_USER_PIO:
@@ -183,6 +194,14 @@ static struct kc_block *kc_scan_store(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	if (blk)
 		kc_table_insert(vm, blk);
 	return blk;
+}
+
+/* No block starts at @exit: leave the next exits at its RIP to KVM. */
+static enum kvm_io_exit_result kc_no_block(struct kc_vm *vm,
+					   const struct kc_exit *exit)
+{
+	kc_known_rip_note(vm, exit, kc_vm_limits(vm), INVALID_GPA);
+	return KVM_IO_EXIT_DECLINED;
 }
 
 enum kc_lookup {
@@ -259,11 +278,11 @@ static enum kvm_io_exit_result kc_mode_scan(struct kc_vm *vm,
 	case KC_STALE:
 		blk = kc_scan_code(vm, vcpu, exit, w);
 		return blk ? kc_run(vm, vcpu, exit, blk, 1) :
-			     KVM_IO_EXIT_DECLINED;
+			     kc_no_block(vm, exit);
 	default:
 		blk = kc_scan_store(vm, vcpu, exit, w);
 		if (!blk)
-			return KVM_IO_EXIT_DECLINED;
+			return kc_no_block(vm, exit);
 		break;
 	}
 	return kc_run(vm, vcpu, exit, blk, kc_run_len(blk));
@@ -322,7 +341,7 @@ static enum kvm_io_exit_result kc_mode_addr(struct kc_vm *vm,
 	if (kc_lookup(vm, vcpu, exit, w, KC_CHECK_CODE, &blk) != KC_FOUND) {
 		blk = kc_scan_store(vm, vcpu, exit, w);
 		if (!blk)
-			return KVM_IO_EXIT_DECLINED;
+			return kc_no_block(vm, exit);
 	}
 	return kc_run(vm, vcpu, exit, blk, kc_run_len(blk));
 }
@@ -396,14 +415,15 @@ static __always_inline void kc_count_known(struct kc_vm *vm,
 }
 
 /*
- * Whether an IN or OUT exit is known to be for KVM because its block is
- * singular (but in confirm mode, which scans at every exit).
+ * Whether the exit, an MMIO exit's at @gpa, is known by its RIP to be
+ * for KVM (known_rip.c), but in confirm mode, which scans at every exit.
  */
-static bool kc_pio_singular(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-			    bool string)
+static __always_inline bool kc_exit_rip_known(struct kc_vm *vm,
+					      struct kvm_vcpu *vcpu,
+					      gpa_t gpa)
 {
-	if (string || kc_vm_mode(vm) == KC_MODE_CONFIRM ||
-	    !kc_rip_known(vm, kvm_rip_read(vcpu)))
+	if (kc_vm_mode(vm) == KC_MODE_CONFIRM ||
+	    !kc_rip_known(vm, kvm_rip_read(vcpu), gpa))
 		return false;
 	kc_count_known(vm, KC_STAT_rip_known);
 	return true;
@@ -454,14 +474,14 @@ kc_pio_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu, int size, u16 port,
 
 /*
  * A port I/O exit of a VM whose mode is not off, for a port of devices;
- * the exit is described only once it is not known to be singular.  Out
- * of line, as what it saves would cost an exit in mode off.
+ * the exit is described only once its RIP is not known to be KVM's.
+ * Out of line, as what it saves would cost an exit in mode off.
  */
 static noinline enum kvm_io_exit_result
 kc_pio_offer(struct kc_vm *vm, struct kvm_vcpu *vcpu, int size, u16 port,
 	     bool in, bool string)
 {
-	if (kc_pio_singular(vm, vcpu, string))
+	if (kc_exit_rip_known(vm, vcpu, INVALID_GPA))
 		return KVM_IO_EXIT_DECLINED;
 	return kc_pio_coalesce(vm, vcpu, size, port, in, string);
 }
@@ -483,9 +503,8 @@ static enum kvm_io_exit_result kc_pio_exit(struct kvm_vcpu *vcpu, int size,
 	return kc_pio_offer(vm, vcpu, size, port, in, string);
 }
 
-/* An MMIO exit of a VM whose mode is not off, for an address of devices. */
 static noinline enum kvm_io_exit_result
-kc_mmio_offer(struct kc_vm *vm, struct kvm_vcpu *vcpu, gpa_t gpa)
+kc_mmio_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu, gpa_t gpa)
 {
 	struct kc_exit exit = {
 		.kind = KC_EXIT_MMIO,
@@ -495,6 +514,15 @@ kc_mmio_offer(struct kc_vm *vm, struct kvm_vcpu *vcpu, gpa_t gpa)
 	};
 
 	return kc_coalesce(vm, vcpu, &exit);
+}
+
+/* An MMIO exit of a VM whose mode is not off, for an address of devices. */
+static noinline enum kvm_io_exit_result
+kc_mmio_offer(struct kc_vm *vm, struct kvm_vcpu *vcpu, gpa_t gpa)
+{
+	if (kc_exit_rip_known(vm, vcpu, gpa))
+		return KVM_IO_EXIT_DECLINED;
+	return kc_mmio_coalesce(vm, vcpu, gpa);
 }
 
 static enum kvm_io_exit_result kc_mmio_exit(struct kvm_vcpu *vcpu,

@@ -156,6 +156,7 @@ struct kc_result {
 	enum kc_outcome outcome;
 	enum kc_stop stop;
 	bool user_io;		/* KC_DECLINED: no in-kernel device takes it */
+	bool user_read;		/* ... and it is an MMIO read */
 	u16 ran;		/* instructions run */
 	u16 io;			/* accesses made */
 	u16 next;		/* offset in the block of RIP after the run */
@@ -171,6 +172,7 @@ struct kc_result {
 /* The RIP of an exit known to be KVM's.  Written by known_rip.c. */
 struct kc_known_rip {
 	unsigned long rip;
+	gpa_t page;		/* of MMIO, or INVALID_GPA: any exit */
 	u16 uses;		/* exits it has served */
 	struct kc_limits limits;	/* the block was scanned with */
 };
@@ -446,7 +448,7 @@ static inline bool kc_user_mmio_known(struct kc_vm *vm, struct kvm *kvm,
 /* known_rip.c; the lookup inline, as above. */
 void kc_known_rip_init(struct kc_vm *vm);
 void kc_known_rip_note(struct kc_vm *vm, const struct kc_exit *exit,
-		       struct kc_limits limits);
+		       struct kc_limits limits, gpa_t page);
 
 /* Exits an entry serves before the full path looks at its code again. */
 #define KC_KNOWN_RIP_USES	64
@@ -461,15 +463,19 @@ static inline struct kc_known_rip *kc_known_rip_slot(struct kc_vm *vm,
 }
 
 /*
- * Whether the exit at @rip is known to be KVM's: it was noted with the
- * current limits, and the entry has not served its exits yet.
+ * Whether the exit at @rip, for MMIO at @gpa (else INVALID_GPA), is known
+ * to be KVM's: it was noted with the current limits, for any exit or
+ * for MMIO in @gpa's page, and the entry has not served its exits yet.
  */
-static inline bool kc_rip_known(struct kc_vm *vm, unsigned long rip)
+static inline bool kc_rip_known(struct kc_vm *vm, unsigned long rip,
+				gpa_t gpa)
 {
 	struct kc_known_rip *e = kc_known_rip_slot(vm, rip);
+	gpa_t page = READ_ONCE(e->page);
 	unsigned int uses;
 
 	if (READ_ONCE(e->rip) != rip ||
+	    (page != INVALID_GPA && page != (gpa & PAGE_MASK)) ||
 	    !kc_limits_equal(READ_ONCE(e->limits), kc_vm_limits(vm)))
 		return false;
 	uses = READ_ONCE(e->uses) + 1;
