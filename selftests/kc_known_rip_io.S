@@ -23,6 +23,14 @@ kc_kr_movs:
 	movsl
 	ret
 
+	.globl kc_kr_rep_outs
+kc_kr_rep_outs:
+	mov	%esi, %ecx
+	mov	%rdi, %rsi
+	mov	$KC_KR_PORT, %edx
+	rep outsb
+	ret
+
 	KC_TEXT_END kc_kr
 
 	.section .note.GNU-stack, "", @progbits

@@ -10,6 +10,9 @@
 #define KC_KR_LAPIC_ID		0x20
 #define KC_KR_LAPIC_VERSION	0x30
 
+/* The port of kc_kr_rep_outs(), a coalesced PIO zone. */
+#define KC_KR_PORT		0x80
+
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
 
@@ -28,6 +31,9 @@ void kc_kr_store(u64 base, u32 value);
 
 /* MOVSL of *@src to the MMIO at @dst: no block starts with it. */
 void kc_kr_movs(u64 dst, const u32 *src);
+
+/* REP OUTSB of @count bytes at @src to KC_KR_PORT: nor with this. */
+void kc_kr_rep_outs(const u8 *src, u32 count);
 #endif
 
 #endif /* KC_KNOWN_RIP_IO_H */

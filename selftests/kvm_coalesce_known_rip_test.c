@@ -22,10 +22,11 @@
  *           KNOWN_RIP_USES exits, then runs the block, both loads in
  *           one exit;
  *  stage 7  a MOVSL to the zone, which no block starts with: the exits
- *           at it are known to be KVM's after the first.
+ *           at it are known to be KVM's after the first;
+ *  stage 8  a REP OUTSB to a coalesced PIO zone, likewise.
  *
- * The MMIO exits the module sees in each stage must be those the rules
- * give; the values loaded, the exits to userspace, the ioeventfds'
+ * The MMIO and string port I/O exits the module sees in each stage must
+ * be those the rules give; the values loaded, the exits to userspace, the ioeventfds'
  * count and the zone's ring must equal mode=off's.
  */
 #include <stdio.h>
@@ -57,7 +58,7 @@
 
 enum {
 	ST_START, ST_USER, ST_OTHER_PAGE, ST_EVENT_USER, ST_EVENT,
-	ST_IOAPIC_USER, ST_IOAPIC, ST_MOVS, NR_STAGES
+	ST_IOAPIC_USER, ST_IOAPIC, ST_MOVS, ST_REP_OUTS, NR_STAGES
 };
 
 /*
@@ -70,21 +71,25 @@ enum {
 #define K		KNOWN_CALLS
 
 /*
- * MMIO exits the module sees per stage.  Confirm mode scans at every
- * exit: the blocks, seen before, run at once.
+ * MMIO and string port I/O exits the module sees per stage.  Confirm
+ * mode scans at every exit: the blocks, seen before, run at once.  KVM
+ * takes two exits for each REP OUTSB, with or without the module.
  */
 static const int expected_exits[KC_NR_MODES][NR_STAGES] = {
-	/*                     USER  OTHER EV_USER EVENT IO_USER IOAPIC    MOVS */
-	[KC_MODE_OFF]     = { 0, 2 * N, 2 * N, 2 * N, 2 * N, 2 * N, 2 * U,     N },
-	[KC_MODE_SCAN]    = { 0, 2 * N, N,     2 * N, N,     2 * N, 2 * K + N, N },
-	[KC_MODE_CONFIRM] = { 0, 2 * N, N,     2 * N, N,     2 * N, U,         N },
-	[KC_MODE_ADDR]    = { 0, 2 * N, N,     2 * N, N,     2 * N, 2 * K + N, N },
+	/*                     USER  OTHER EV_USER EVENT IO_USER IOAPIC  MOVS REP */
+	[KC_MODE_OFF]     = { 0, 2 * N, 2 * N, 2 * N, 2 * N, 2 * N, 2 * U,     N, 2 * N },
+	[KC_MODE_SCAN]    = { 0, 2 * N, N,     2 * N, N,     2 * N, 2 * K + N, N, 2 * N },
+	[KC_MODE_CONFIRM] = { 0, 2 * N, N,     2 * N, N,     2 * N, U,         N, 2 * N },
+	[KC_MODE_ADDR]    = { 0, 2 * N, N,     2 * N, N,     2 * N, 2 * K + N, N, 2 * N },
 };
 
 /* Of those, the exits scan and addr modes know by their RIP. */
 static const int expected_known[NR_STAGES] = {
-	0, 2 * (N - 1), 0, 0, 0, 2 * (N - 1), 2 * K, N - 1,
+	0, 2 * (N - 1), 0, 0, 0, 2 * (N - 1), 2 * K, N - 1, 2 * N - 1,
 };
+
+/* The bytes of each REP OUTSB. */
+#define REP_OUTS_LEN	4
 
 /* Exits to userspace: the loads of stages 1 and 5, the stores of 3. */
 #define NR_USER		(6 * NR_CALLS)
@@ -113,6 +118,7 @@ static u32 lapic_ret[NR_CALLS];
 static u32 ioapic_user_ret[NR_CALLS];
 static u32 ioapic_ret[KNOWN_RIP_USES];
 static u32 movs_src;
+static u8 rep_outs_src[REP_OUTS_LEN];
 
 static void guest_code(void)
 {
@@ -142,6 +148,11 @@ static void guest_code(void)
 		kc_kr_movs(MOVS_GPA, &movs_src);
 	}
 	GUEST_SYNC(ST_MOVS);
+	for (i = 0; i < NR_CALLS; i++) {
+		memset(rep_outs_src, 0x40 + i, REP_OUTS_LEN);
+		kc_kr_rep_outs(rep_outs_src, REP_OUTS_LEN);
+	}
+	GUEST_SYNC(ST_REP_OUTS);
 	GUEST_DONE();
 }
 
@@ -200,6 +211,18 @@ static void move_ioapic(struct kvm_vm *vm, u64 base)
 	vm_ioctl(vm, KVM_SET_IRQCHIP, &chip);
 }
 
+/* The zone of kc_kr_rep_outs(); the run logs its ring entries too. */
+static void add_port_zone(struct kvm_vm *vm)
+{
+	struct kvm_coalesced_mmio_zone zone = {
+		.addr = KC_KR_PORT,
+		.size = 1,
+		.pio = 1,
+	};
+
+	vm_ioctl(vm, KVM_REGISTER_COALESCED_MMIO, &zone);
+}
+
 static void run_mode(int mode, struct run_obs *obs)
 {
 	struct kc_run *run = &obs->run;
@@ -217,6 +240,7 @@ static void run_mode(int mode, struct run_obs *obs)
 	TEST_ASSERT(fd >= 0, "eventfd");
 	add_ioeventfd(vm, EVENT_GPA, fd);
 	add_ioeventfd(vm, EVENT_GPA + 8, fd);
+	add_port_zone(vm);
 	run->user_exit = user_exit;
 	kc_run_start(run, mode);
 	while (run->stage < NR_STAGES - 1) {
@@ -297,6 +321,13 @@ static void check_off(const struct run_obs *off)
 			    *(u32 *)ring[i].data == MOVS_VALUE + i,
 			    "off: MOVSL %d to the zone: 0x%llx len %u", i,
 			    ring[i].phys_addr, ring[i].len);
+	TEST_ASSERT_EQ(kc_stage_ring(&off->run, ST_REP_OUTS, &ring),
+		       NR_CALLS * REP_OUTS_LEN);
+	for (i = 0; i < NR_CALLS * REP_OUTS_LEN; i++)
+		TEST_ASSERT(ring[i].pio && ring[i].phys_addr == KC_KR_PORT &&
+			    ring[i].data[0] == 0x40 + i / REP_OUTS_LEN,
+			    "off: byte %d of REP OUTSB: port 0x%llx, 0x%x", i,
+			    ring[i].phys_addr, ring[i].data[0]);
 }
 
 static void check_mode(int mode, const struct run_obs *off,
@@ -305,14 +336,16 @@ static void check_mode(int mode, const struct run_obs *off,
 	const char *name = kc_mode_names[mode];
 	bool known = mode == KC_MODE_SCAN || mode == KC_MODE_ADDR;
 	struct kc_stats d;
+	u64 exits;
 	int stage;
 
 	for (stage = ST_USER; stage < NR_STAGES; stage++) {
 		d = kc_stage_delta(&obs->run, stage);
-		TEST_ASSERT(d.mmio_exits == expected_exits[mode][stage] &&
+		exits = d.mmio_exits + d.string_pio_exits;
+		TEST_ASSERT(exits == expected_exits[mode][stage] &&
 			    d.rip_known == (known ? expected_known[stage] : 0),
-			    "mode %s, stage %d: %lu MMIO exits, %lu known by RIP, wanted %d and %d",
-			    name, stage, d.mmio_exits, d.rip_known,
+			    "mode %s, stage %d: %lu exits, %lu known by RIP, wanted %d and %d",
+			    name, stage, exits, d.rip_known,
 			    expected_exits[mode][stage],
 			    known ? expected_known[stage] : 0);
 	}
