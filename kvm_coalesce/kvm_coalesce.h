@@ -174,7 +174,7 @@ struct kc_known_rip {
 	unsigned long rip;
 	gpa_t page;		/* of MMIO, or INVALID_GPA: any exit */
 	u16 uses;		/* exits it has served */
-	struct kc_limits limits;	/* the block was scanned with */
+	struct kc_limits limits;	/* the module worked with */
 };
 
 /* Paging-structure levels of 5-level paging, the most a walk reads. */
