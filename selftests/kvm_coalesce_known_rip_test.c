@@ -211,18 +211,6 @@ static void move_ioapic(struct kvm_vm *vm, u64 base)
 	vm_ioctl(vm, KVM_SET_IRQCHIP, &chip);
 }
 
-/* The zone of kc_kr_rep_outs(); the run logs its ring entries too. */
-static void add_port_zone(struct kvm_vm *vm)
-{
-	struct kvm_coalesced_mmio_zone zone = {
-		.addr = KC_KR_PORT,
-		.size = 1,
-		.pio = 1,
-	};
-
-	vm_ioctl(vm, KVM_REGISTER_COALESCED_MMIO, &zone);
-}
-
 static void run_mode(int mode, struct run_obs *obs)
 {
 	struct kc_run *run = &obs->run;
@@ -240,7 +228,8 @@ static void run_mode(int mode, struct run_obs *obs)
 	TEST_ASSERT(fd >= 0, "eventfd");
 	add_ioeventfd(vm, EVENT_GPA, fd);
 	add_ioeventfd(vm, EVENT_GPA + 8, fd);
-	add_port_zone(vm);
+	/* kc_kr_rep_outs()' zone: the run logs its ring entries too. */
+	kvm_vm_register_coalesced_io(vm, KC_KR_PORT, 1, true);
 	run->user_exit = user_exit;
 	kc_run_start(run, mode);
 	while (run->stage < NR_STAGES - 1) {

@@ -50,30 +50,15 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-static void register_port_zone(struct kvm_vm *vm, bool on)
-{
-	struct kvm_coalesced_mmio_zone zone = {
-		.addr = KC_UP_PORT,
-		.size = 1,
-		.pio = 1,
-	};
-
-	vm_ioctl(vm, on ? KVM_REGISTER_COALESCED_MMIO :
-			  KVM_UNREGISTER_COALESCED_MMIO, &zone);
-}
-
 #define KC_UP_SPARE	0x1000	/* ports of the spare zones */
 #define NR_SPARE	8
 
 static void register_spare_zones(struct kvm_vm *vm)
 {
-	struct kvm_coalesced_mmio_zone zone = { .size = 1, .pio = 1 };
 	int i;
 
-	for (i = 0; i < NR_SPARE; i++) {
-		zone.addr = KC_UP_SPARE + i;
-		vm_ioctl(vm, KVM_REGISTER_COALESCED_MMIO, &zone);
-	}
+	for (i = 0; i < NR_SPARE; i++)
+		kvm_vm_register_coalesced_io(vm, KC_UP_SPARE + i, 1, true);
 }
 
 static void run_mode(int mode, struct kc_run *run)
@@ -89,9 +74,9 @@ static void run_mode(int mode, struct kc_run *run)
 	run->zone_size = 2;
 	kc_run_start(run, mode);
 	kc_run_stage(run);
-	register_port_zone(run->vm, true);
+	kvm_vm_register_coalesced_io(run->vm, KC_UP_PORT, 1, true);
 	kc_run_stage(run);
-	register_port_zone(run->vm, false);
+	kvm_vm_unregister_coalesced_io(run->vm, KC_UP_PORT, 1, true);
 	register_spare_zones(run->vm);
 	kc_run_stage(run);
 	kc_run_done(run);
