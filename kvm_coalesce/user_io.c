@@ -28,6 +28,11 @@
  * locks; a stale or racing entry can only make the module decline an
  * exit, i.e. let KVM handle it as it would without the module, which is
  * always correct.
+ *
+ * KVM tests the ports' bitmap itself, before it would call the module
+ * for an IN or OUT (struct kvm_io_exit_vm, declined_ports): an exit to
+ * a UART or fw_cfg then costs a bit test and no call.  It counts those
+ * exits per vCPU, and debugfs.c adds them to the module's counters.
  */
 #include <linux/bitmap.h>
 #include <linux/hash.h>
@@ -45,6 +50,7 @@ int kc_user_io_init(struct kc_vm *vm)
 	vm->user_ports = bitmap_zalloc(KC_NR_PORTS, GFP_KERNEL_ACCOUNT);
 	if (!vm->user_ports)
 		return -ENOMEM;
+	vm->hook.declined_ports = vm->user_ports;
 	for (i = 0; i < KC_USER_MMIO_SLOTS; i++)
 		vm->user_mmio[i] = INVALID_GPA;
 	return 0;
@@ -81,9 +87,9 @@ void kc_user_port_note(struct kc_vm *vm, struct kvm *kvm,
 	if (kc_user_io_bus(kvm, KVM_PIO_BUS) != exit->pio_bus ||
 	    kc_bus_covers(kvm, KVM_PIO_BUS, port, size))
 		return;
-	if (READ_ONCE(vm->user_pio_bus) != exit->pio_bus) {
+	if (READ_ONCE(vm->hook.declined_ports_bus) != exit->pio_bus) {
 		bitmap_zero(vm->user_ports, KC_NR_PORTS);
-		WRITE_ONCE(vm->user_pio_bus, exit->pio_bus);
+		WRITE_ONCE(vm->hook.declined_ports_bus, exit->pio_bus);
 	}
 	set_bit(port, vm->user_ports);
 }

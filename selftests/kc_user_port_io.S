@@ -15,6 +15,13 @@ kc_up_burst:
 	out	%al, $KC_UP_PORT
 	ret
 
+	.globl kc_up_port_first
+kc_up_port_first:
+	mov	%edi, %eax
+	out	%al, $KC_UP_PORT
+	out	%al, $KC_UP_ZONE
+	ret
+
 	KC_TEXT_END kc_up
 
 	.section .note.GNU-stack, "", @progbits

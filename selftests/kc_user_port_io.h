@@ -19,6 +19,13 @@
  * sends them.
  */
 void kc_up_burst(u32 value);
+
+/*
+ * OUT of @value to KC_UP_PORT (the exit), then to KC_UP_ZONE: while the
+ * port is userspace's, KVM declines the exit without calling the
+ * module, which has told it so (user_io.c).
+ */
+void kc_up_port_first(u32 value);
 #endif
 
 #endif /* KC_USER_PORT_IO_H */

@@ -13,6 +13,11 @@
  *  stage 3  userspace again, the zone unregistered, and spare zones at
  *           ports the guest never uses registered
  *
+ * Each stage then runs a second routine, whose exit is an OUT to that
+ * port: KVM itself declines it while the port is known to be
+ * userspace's, from the same bitmap, and must offer it to the module
+ * again in stage 2, where the zone makes the two OUTs one block.
+ *
  * The accesses to both ports, from the ring or from exits to userspace,
  * in order, must equal mode=off's in every stage, and the module's
  * counters must show that it knew the port was userspace's in stages 1
@@ -35,6 +40,7 @@
 #include "kc_util.h"
 
 #define NR_CALLS	4
+#define PORT_FIRST	8	/* in the values of kc_up_port_first() */
 #define NR_STAGES	4	/* stage 0 ends before the first call */
 
 static void guest_code(void)
@@ -45,6 +51,8 @@ static void guest_code(void)
 	for (stage = 1; stage < NR_STAGES; stage++) {
 		for (i = 0; i < NR_CALLS; i++)
 			kc_up_burst(stage << 4 | i << 1);
+		for (i = 0; i < NR_CALLS; i++)
+			kc_up_port_first(stage << 4 | PORT_FIRST | i);
 		GUEST_SYNC(stage);
 	}
 	GUEST_DONE();
@@ -83,7 +91,10 @@ static void run_mode(int mode, struct kc_run *run)
 	kvm_vm_free(run->vm);
 }
 
-/* Each stage logged both OUTs of each half of each call, in order. */
+/*
+ * Each stage logged both OUTs of each half of each burst, then both
+ * OUTs of each kc_up_port_first(), in order.
+ */
 static void check_ring(const struct kc_run *run)
 {
 	const struct kvm_coalesced_mmio *e;
@@ -91,11 +102,15 @@ static void check_ring(const struct kc_run *run)
 
 	for (stage = 1; stage < NR_STAGES; stage++) {
 		n = kc_stage_ring(run, stage, &e);
-		TEST_ASSERT(n == NR_CALLS * 4, "mode %s, stage %d: %d OUTs",
+		TEST_ASSERT(n == NR_CALLS * 6, "mode %s, stage %d: %d OUTs",
 			    kc_mode_names[run->mode], stage, n);
 		for (i = 0; i < n; i++) {
-			u64 port = i & 1 ? KC_UP_PORT : KC_UP_ZONE;
-			u8 data = stage << 4 | i >> 1;
+			bool burst = i < NR_CALLS * 4;
+			int j = burst ? i : i - NR_CALLS * 4;
+			u64 first = burst ? KC_UP_ZONE : KC_UP_PORT;
+			u64 second = burst ? KC_UP_PORT : KC_UP_ZONE;
+			u64 port = j & 1 ? second : first;
+			u8 data = stage << 4 | (burst ? 0 : PORT_FIRST) | j >> 1;
 
 			TEST_ASSERT(e[i].pio && e[i].len == 1 &&
 				    e[i].phys_addr == port &&
@@ -123,15 +138,27 @@ static void check_mode(const struct kc_run *off, const struct kc_run *run)
 			continue;
 		}
 		if (stage == 2) {
-			/* The zone took the port: nothing was userspace's. */
-			TEST_ASSERT(!d.user_pio && !d.user_pio_known,
-				    "mode %s, stage 2: user_pio %lu, user_pio_known %lu",
-				    name, d.user_pio, d.user_pio_known);
+			/*
+			 * The zone took the port: nothing was userspace's,
+			 * and each kc_up_port_first() was one block.
+			 */
+			TEST_ASSERT(!d.user_pio && !d.user_pio_known &&
+				    !d.user_io_known,
+				    "mode %s, stage 2: user_pio %lu, user_pio_known %lu, user_io_known %lu",
+				    name, d.user_pio, d.user_pio_known,
+				    d.user_io_known);
 		} else {
-			/* Known after its first access, each time. */
-			TEST_ASSERT(d.user_pio_known > 0,
-				    "mode %s, stage %d: user_pio %lu, user_pio_known %lu",
-				    name, stage, d.user_pio, d.user_pio_known);
+			/*
+			 * Known after its first access, each time, by the
+			 * bursts: KVM declined every kc_up_port_first()
+			 * (and maybe a GUEST_SYNC, and in confirm mode the
+			 * bursts' own exits at the port).
+			 */
+			TEST_ASSERT(d.user_pio_known > 0 &&
+				    d.user_io_known >= NR_CALLS,
+				    "mode %s, stage %d: user_pio %lu, user_pio_known %lu, user_io_known %lu",
+				    name, stage, d.user_pio, d.user_pio_known,
+				    d.user_io_known);
 		}
 	}
 }
