@@ -415,15 +415,27 @@ static __always_inline void kc_count_known(struct kc_vm *vm,
 }
 
 /*
+ * Whether RIP is in vcpu->arch.regs: SVM stores it there at every exit,
+ * VMX reads it from the VMCS when first asked.  The offers below look
+ * RIP up only then, and else read it one call further, so that no call
+ * of theirs keeps their arguments live in saved registers.
+ */
+static __always_inline bool kc_rip_cached(struct kvm_vcpu *vcpu)
+{
+	return kvm_register_is_available(vcpu, VCPU_REGS_RIP);
+}
+
+/*
  * Whether the exit, an MMIO exit's at @gpa, is known by its RIP to be
  * for KVM (known_rip.c), but in confirm mode, which scans at every exit.
+ * RIP is cached (kc_rip_cached()).
  */
 static __always_inline bool kc_exit_rip_known(struct kc_vm *vm,
 					      struct kvm_vcpu *vcpu,
 					      gpa_t gpa)
 {
 	if (kc_vm_mode(vm) == KC_MODE_CONFIRM ||
-	    !kc_rip_known(vm, kvm_rip_read(vcpu), gpa))
+	    !kc_rip_known(vm, vcpu->arch.regs[VCPU_REGS_RIP], gpa))
 		return false;
 	kc_count_known(vm, KC_STAT_rip_known);
 	return true;
@@ -433,6 +445,11 @@ static enum kvm_io_exit_result kc_pio_exit(struct kvm_vcpu *vcpu, int size,
 					   u16 port, bool in, bool string);
 static enum kvm_io_exit_result kc_mmio_exit(struct kvm_vcpu *vcpu,
 					    gpa_t gpa);
+static enum kvm_io_exit_result
+kc_pio_offer_read_rip(struct kc_vm *vm, struct kvm_vcpu *vcpu, int size,
+		      u16 port, bool in, bool string);
+static enum kvm_io_exit_result
+kc_mmio_offer_read_rip(struct kc_vm *vm, struct kvm_vcpu *vcpu, gpa_t gpa);
 
 static noinline __cold enum kvm_io_exit_result
 kc_pio_exit_attach(struct kvm_vcpu *vcpu, int size, u16 port, bool in,
@@ -481,9 +498,19 @@ static noinline enum kvm_io_exit_result
 kc_pio_offer(struct kc_vm *vm, struct kvm_vcpu *vcpu, int size, u16 port,
 	     bool in, bool string)
 {
+	if (unlikely(!kc_rip_cached(vcpu)))
+		return kc_pio_offer_read_rip(vm, vcpu, size, port, in, string);
 	if (kc_exit_rip_known(vm, vcpu, INVALID_GPA))
 		return KVM_IO_EXIT_DECLINED;
 	return kc_pio_coalesce(vm, vcpu, size, port, in, string);
+}
+
+static noinline __cold enum kvm_io_exit_result
+kc_pio_offer_read_rip(struct kc_vm *vm, struct kvm_vcpu *vcpu, int size,
+		      u16 port, bool in, bool string)
+{
+	kvm_rip_read(vcpu);
+	return kc_pio_offer(vm, vcpu, size, port, in, string);
 }
 
 static enum kvm_io_exit_result kc_pio_exit(struct kvm_vcpu *vcpu, int size,
@@ -520,9 +547,18 @@ kc_mmio_coalesce(struct kc_vm *vm, struct kvm_vcpu *vcpu, gpa_t gpa)
 static noinline enum kvm_io_exit_result
 kc_mmio_offer(struct kc_vm *vm, struct kvm_vcpu *vcpu, gpa_t gpa)
 {
+	if (unlikely(!kc_rip_cached(vcpu)))
+		return kc_mmio_offer_read_rip(vm, vcpu, gpa);
 	if (kc_exit_rip_known(vm, vcpu, gpa))
 		return KVM_IO_EXIT_DECLINED;
 	return kc_mmio_coalesce(vm, vcpu, gpa);
+}
+
+static noinline __cold enum kvm_io_exit_result
+kc_mmio_offer_read_rip(struct kc_vm *vm, struct kvm_vcpu *vcpu, gpa_t gpa)
+{
+	kvm_rip_read(vcpu);
+	return kc_mmio_offer(vm, vcpu, gpa);
 }
 
 static enum kvm_io_exit_result kc_mmio_exit(struct kvm_vcpu *vcpu,
