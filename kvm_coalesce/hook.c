@@ -523,7 +523,8 @@ static enum kvm_io_exit_result kc_pio_exit(struct kvm_vcpu *vcpu, int size,
 	if (!kc_exit_counted(vm, string ? KC_STAT_string_pio_exits :
 					  KC_STAT_pio_exits))
 		return KVM_IO_EXIT_DECLINED;
-	if (kc_user_port_known(vm, vcpu->kvm, port)) {
+	/* KVM tested the port of an IN or OUT itself (user_io.c). */
+	if (string && kc_user_port_known(vm, vcpu->kvm, port)) {
 		kc_count_known(vm, KC_STAT_user_io_known);
 		return KVM_IO_EXIT_DECLINED;
 	}
