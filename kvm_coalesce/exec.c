@@ -386,10 +386,12 @@ static enum kc_step kc_exec_slow(struct kc_state *s, const struct kc_insn *k,
 }
 
 /*
- * Load the registers in @regs (BIT(kc_reg)) and the flags.  The others
- * are never read (kc_scan() computed @regs from the operands).
+ * Load the registers in @regs (BIT(kc_reg)), and the flags and CPL of
+ * @exit.  The others are never read (kc_scan() computed @regs from the
+ * operands).
  */
-static void kc_load(struct kvm_vcpu *vcpu, struct kc_state *s, u16 regs)
+static void kc_load(struct kvm_vcpu *vcpu, const struct kc_exit *exit,
+		    struct kc_state *s, u16 regs)
 {
 	unsigned int i;
 
@@ -398,10 +400,10 @@ static void kc_load(struct kvm_vcpu *vcpu, struct kc_state *s, u16 regs)
 		i = __ffs(regs);
 		s->gpr[i] = kvm_register_read_raw(vcpu, i);
 	}
-	s->rflags = kvm_get_rflags(vcpu);
+	s->rflags = exit->rflags;
 	s->dirty = 0;
 	s->env.vcpu = vcpu;
-	s->env.cpl = kvm_x86_call(get_cpl)(vcpu);
+	s->env.cpl = exit->cpl;
 	s->env.ac = s->rflags & X86_EFLAGS_AC;
 }
 
@@ -510,7 +512,7 @@ void kc_exec(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	memset(res, 0, sizeof(*res));
 	res->outcome = KC_RAN;
 	s.env.vm = vm;
-	kc_load(vcpu, &s, blk->regs);
+	kc_load(vcpu, exit, &s, blk->regs);
 	if (!kc_exec_first(blk, exit, &s, &i)) {
 		res->outcome = KC_DECLINED;
 		return;

@@ -121,11 +121,11 @@ static void kc_tlb_fill(struct kvm_vcpu *vcpu, struct kc_code_tlb *t,
 }
 
 /*
- * Translate @rip, the linear address of the code to run, into @w; nothing
- * is read yet.  In 64-bit mode CS has base 0 and no limit.
+ * Translate @rip, the linear address of the code to run at @cpl, into
+ * @w; nothing is read yet.  In 64-bit mode CS has base 0 and no limit.
  */
 int kc_fetch_start(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-		   unsigned long rip, struct kc_window *w)
+		   unsigned long rip, int cpl, struct kc_window *w)
 {
 	struct kc_vcpu *v = kc_vcpu_get(vm, vcpu);
 	struct kvm_mmu *mmu = vcpu->arch.walk_mmu;
@@ -134,7 +134,7 @@ int kc_fetch_start(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 	struct x86_exception fault;
 	bool user;
 
-	user = kvm_x86_call(get_cpl)(vcpu) == 3;
+	user = cpl == 3;
 	if (user)
 		access |= PFERR_USER_MASK;
 

@@ -346,14 +346,20 @@ static enum kvm_io_exit_result kc_mode_addr(struct kc_vm *vm,
 	return kc_run(vm, vcpu, exit, blk, kc_run_len(blk));
 }
 
-/* Whether the module may run code at @exit, and in which CPU mode. */
+/*
+ * Whether the module may run code at @exit, and in which CPU mode, RFLAGS
+ * and CPL, which nothing changes before the block runs.
+ */
 static bool kc_may_run(struct kvm_vcpu *vcpu, struct kc_exit *exit)
 {
 	enum kc_cpu_mode mode;
+	unsigned long rflags;
 
-	if (!kc_vcpu_can_run(vcpu, &mode))
+	if (!kc_vcpu_can_run(vcpu, &mode, &rflags))
 		return false;
 	exit->mode = mode;
+	exit->rflags = rflags;
+	exit->cpl = kvm_x86_call(get_cpl)(vcpu);
 	return true;
 }
 
@@ -372,7 +378,7 @@ static enum kvm_io_exit_result kc_coalesce(struct kc_vm *vm,
 
 	exit->rip = kvm_rip_read(vcpu);
 	if (mode != KC_MODE_OFF && kc_may_run(vcpu, exit) &&
-	    !kc_fetch_start(vm, vcpu, exit->rip, &w)) {
+	    !kc_fetch_start(vm, vcpu, exit->rip, exit->cpl, &w)) {
 		switch (mode) {
 		case KC_MODE_SCAN:
 			r = kc_mode_scan(vm, vcpu, exit, &w);
@@ -588,7 +594,7 @@ static bool kc_resume_code(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 {
 	struct kc_window w __uninitialized;
 
-	if (kc_fetch_start(vm, vcpu, exit->rip - exit->start, &w) ||
+	if (kc_fetch_start(vm, vcpu, exit->rip - exit->start, exit->cpl, &w) ||
 	    w.gpa != blk->gpa || kc_fetch(vcpu, &w, blk->len))
 		return false;
 	return w.len == blk->len && kc_block_same_code(blk, &w);

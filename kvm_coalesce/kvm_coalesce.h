@@ -80,6 +80,9 @@ struct kc_exit {
 	enum kc_exit_kind kind;
 	enum kc_cpu_mode mode;	/* of the code at RIP (policy.c) */
 	unsigned long rip;	/* linear address of the exit's instruction */
+	/* The vCPU's, read once: each read is a call into the vendor */
+	unsigned long rflags;
+	int cpl;
 	u16 port;		/* port I/O: the port, */
 	u8 size;		/* ... the access's size */
 	bool in;		/* ... and direction */
@@ -351,7 +354,8 @@ int kc_hook_register(void);
 void kc_hook_unregister(void);
 
 /* policy.c */
-bool kc_vcpu_can_run(struct kvm_vcpu *vcpu, enum kc_cpu_mode *mode);
+bool kc_vcpu_can_run(struct kvm_vcpu *vcpu, enum kc_cpu_mode *mode,
+		     unsigned long *rflags);
 /* A request word that never occurs: KVM's requests use fewer bits. */
 #define KC_REQUESTS_UNSEEN	U64_MAX
 bool kc_vcpu_interrupted(struct kvm_vcpu *vcpu, unsigned long rflags,
@@ -371,7 +375,7 @@ static inline bool kc_io_allowed(int cpl, unsigned long rflags)
 
 /* fetch.c */
 int kc_fetch_start(struct kc_vm *vm, struct kvm_vcpu *vcpu,
-		   unsigned long rip, struct kc_window *w);
+		   unsigned long rip, int cpl, struct kc_window *w);
 int kc_fetch(struct kvm_vcpu *vcpu, struct kc_window *w, unsigned int len);
 
 /* table.c */

@@ -58,14 +58,15 @@ static bool kc_vcpu_cpu_mode(struct kvm_vcpu *vcpu, enum kc_cpu_mode *mode)
 }
 
 /*
- * Whether the module may run guest instructions at this exit, and in
- * which CPU mode.  Anything that makes an instruction boundary
+ * Whether the module may run guest instructions at this exit, in which
+ * CPU mode, and with which RFLAGS.  Anything that makes an instruction boundary
  * observable (single-stepping, debug breakpoints and RFLAGS.RF, the
  * STI/MOV SS shadow, interrupts posted by APICv or AVIC while IF is set,
  * a PMU counting retired instructions), or that adds a layer of
  * interception (a nested guest, SMM), leaves the exit to KVM.
  */
-bool kc_vcpu_can_run(struct kvm_vcpu *vcpu, enum kc_cpu_mode *mode)
+bool kc_vcpu_can_run(struct kvm_vcpu *vcpu, enum kc_cpu_mode *mode,
+		     unsigned long *rflags_out)
 {
 	unsigned long rflags;
 
@@ -93,6 +94,7 @@ bool kc_vcpu_can_run(struct kvm_vcpu *vcpu, enum kc_cpu_mode *mode)
 		return false;
 	if (kc_pmu_counts_retired(vcpu))
 		return false;
+	*rflags_out = rflags;
 	return !kvm_x86_call(get_interrupt_shadow)(vcpu);
 }
 
