@@ -50,6 +50,7 @@ static unsigned int kc_level_shift(int level)
 	return PAGE_SHIFT + KC_PTE_INDEX_BITS * (level - 1);
 }
 
+/* Whether @t translates @page; CR3 is cached (kc_fetch_start()). */
 static bool kc_tlb_valid(struct kvm_vcpu *vcpu, const struct kc_code_tlb *t,
 			 unsigned long page, bool user)
 {
@@ -59,7 +60,7 @@ static bool kc_tlb_valid(struct kvm_vcpu *vcpu, const struct kc_code_tlb *t,
 	if (!t->levels || t->page != page || t->user != user ||
 	    t->generation != kvm_vcpu_memslots(vcpu)->generation ||
 	    t->role != vcpu->arch.walk_mmu->cpu_role.as_u64 ||
-	    t->cr3 != kvm_read_cr3(vcpu))
+	    t->cr3 != vcpu->arch.cr3)
 		return false;
 	for (i = 0; i < t->levels; i++) {
 		if (__get_user(pte, t->ptep[i]) || pte != t->pte[i])
@@ -121,6 +122,43 @@ static void kc_tlb_fill(struct kvm_vcpu *vcpu, struct kc_code_tlb *t,
 }
 
 /*
+ * Translate @w->rip with KVM's walker, and remember the translation in
+ * @v if there is one.  Out of line: its locals and calls would cost a
+ * hit of the vCPU's translation a frame of saved registers.
+ */
+static noinline int kc_fetch_walk(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+				  struct kc_vcpu *v, bool user,
+				  struct kc_window *w)
+{
+	struct kvm_mmu *mmu = vcpu->arch.walk_mmu;
+	unsigned long page = w->rip & PAGE_MASK;
+	u64 access = PFERR_FETCH_MASK;
+	struct x86_exception fault;
+
+	if (user)
+		access |= PFERR_USER_MASK;
+	kc_stat_inc(vm, KC_STAT_code_tlb_misses);
+	w->gpa = mmu->gva_to_gpa(vcpu, mmu, w->rip, access, &fault);
+	w->hva = 0;
+	if (w->gpa == INVALID_GPA)
+		return -EFAULT;
+	if (v) {
+		kc_tlb_fill(vcpu, &v->tlb, page, user, w->gpa);
+		if (v->tlb.levels)
+			w->hva = v->tlb.hva + offset_in_page(w->rip);
+	}
+	return 0;
+}
+
+static noinline __cold int
+kc_fetch_start_read_cr3(struct kc_vm *vm, struct kvm_vcpu *vcpu,
+			unsigned long rip, int cpl, struct kc_window *w)
+{
+	kvm_read_cr3(vcpu);
+	return kc_fetch_start(vm, vcpu, rip, cpl, w);
+}
+
+/*
  * Translate @rip, the linear address of the code to run at @cpl, into
  * @w; nothing is read yet.  In 64-bit mode CS has base 0 and no limit.
  */
@@ -128,34 +166,23 @@ int kc_fetch_start(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 		   unsigned long rip, int cpl, struct kc_window *w)
 {
 	struct kc_vcpu *v = kc_vcpu_get(vm, vcpu);
-	struct kvm_mmu *mmu = vcpu->arch.walk_mmu;
-	unsigned long page = rip & PAGE_MASK;
-	u64 access = PFERR_FETCH_MASK;
-	struct x86_exception fault;
-	bool user;
+	bool user = cpl == 3;
 
-	user = cpl == 3;
-	if (user)
-		access |= PFERR_USER_MASK;
+	/*
+	 * VMX reads CR3 from the VMCS when first asked: read it one call
+	 * further, so that no call keeps a hit's arguments live.
+	 */
+	if (unlikely(!kvm_register_is_available(vcpu, VCPU_EXREG_CR3)))
+		return kc_fetch_start_read_cr3(vm, vcpu, rip, cpl, w);
 
 	w->rip = rip;
 	w->len = 0;
-	if (v && kc_tlb_valid(vcpu, &v->tlb, page, user)) {
-		kc_stat_inc(vm, KC_STAT_code_tlb_hits);
-		w->gpa = v->tlb.gpa + offset_in_page(rip);
-		w->hva = v->tlb.hva + offset_in_page(rip);
-		return 0;
-	}
-	kc_stat_inc(vm, KC_STAT_code_tlb_misses);
-	w->gpa = mmu->gva_to_gpa(vcpu, mmu, rip, access, &fault);
-	w->hva = 0;
-	if (w->gpa == INVALID_GPA)
-		return -EFAULT;
-	if (v) {
-		kc_tlb_fill(vcpu, &v->tlb, page, user, w->gpa);
-		if (v->tlb.levels)
-			w->hva = v->tlb.hva + offset_in_page(rip);
-	}
+	if (!v || !kc_tlb_valid(vcpu, &v->tlb, rip & PAGE_MASK, user))
+		return kc_fetch_walk(vm, vcpu, v, user, w);
+
+	kc_stat_inc(vm, KC_STAT_code_tlb_hits);
+	w->gpa = v->tlb.gpa + offset_in_page(rip);
+	w->hva = v->tlb.hva + offset_in_page(rip);
 	return 0;
 }
 

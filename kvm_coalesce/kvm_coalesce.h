@@ -293,7 +293,23 @@ const char *kc_mode_name(enum kc_mode mode);
 
 /* vm.c */
 struct kc_vm *kc_vm_create(struct kvm *kvm);
-struct kc_vcpu *kc_vcpu_get(struct kc_vm *vm, struct kvm_vcpu *vcpu);
+struct kc_vcpu *kc_vcpu_alloc(struct kc_vm *vm, struct kvm_vcpu *vcpu);
+
+/*
+ * @vcpu's state, allocated at its first use; NULL if it could not be.
+ * Only @vcpu's exits, which KVM serializes, set or read its slot.
+ * Inline: each block's exit asks for it.
+ */
+static inline struct kc_vcpu *kc_vcpu_get(struct kc_vm *vm,
+					  struct kvm_vcpu *vcpu)
+{
+	unsigned int idx = vcpu->vcpu_idx;
+
+	if (likely(idx < vm->nr_vcpus && vm->vcpus[idx]))
+		return vm->vcpus[idx];
+	return kc_vcpu_alloc(vm, vcpu);
+}
+
 void kc_vm_set_mode(struct kc_vm *vm, int mode);
 void kc_vm_set_extent(struct kc_vm *vm, unsigned int extent);
 void kc_vm_set_insns_per_exit(struct kc_vm *vm, int insns_per_exit);

@@ -90,20 +90,14 @@ free_vm:
 	return NULL;
 }
 
-/*
- * @vcpu's state, allocated at its first use; NULL if it could not be.
- * Only @vcpu's exits, which KVM serializes, set or read its slot.
- */
-struct kc_vcpu *kc_vcpu_get(struct kc_vm *vm, struct kvm_vcpu *vcpu)
+/* kc_vcpu_get() at @vcpu's first use of its state. */
+struct kc_vcpu *kc_vcpu_alloc(struct kc_vm *vm, struct kvm_vcpu *vcpu)
 {
 	unsigned int idx = vcpu->vcpu_idx;
 	struct kc_vcpu *v;
 
 	if (WARN_ON_ONCE(idx >= vm->nr_vcpus))
 		return NULL;
-	v = vm->vcpus[idx];
-	if (likely(v))
-		return v;
 	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
 	vm->vcpus[idx] = v;
 	return v;
