@@ -594,7 +594,8 @@ static bool kc_resume_code(struct kc_vm *vm, struct kvm_vcpu *vcpu,
 {
 	struct kc_window w __uninitialized;
 
-	if (kc_fetch_start(vm, vcpu, exit->rip - exit->start, exit->cpl, &w) ||
+	if (kc_fetch_start(vm, vcpu, exit->rip - exit->start, exit->cpl,
+			   &w) ||
 	    w.gpa != blk->gpa || kc_fetch(vcpu, &w, blk->len))
 		return false;
 	return w.len == blk->len && kc_block_same_code(blk, &w);

@@ -110,8 +110,10 @@ static void check_ring(const struct kc_run *run)
 			u64 first = burst ? KC_UP_ZONE : KC_UP_PORT;
 			u64 second = burst ? KC_UP_PORT : KC_UP_ZONE;
 			u64 port = j & 1 ? second : first;
-			u8 data = stage << 4 | (burst ? 0 : PORT_FIRST) | j >> 1;
+			u8 data = stage << 4 | j >> 1;
 
+			if (!burst)
+				data |= PORT_FIRST;
 			TEST_ASSERT(e[i].pio && e[i].len == 1 &&
 				    e[i].phys_addr == port &&
 				    e[i].data[0] == data,
