@@ -252,11 +252,10 @@ struct kc_vm {
 	/*
 	 * Ports and MMIO addresses whose exiting access no in-kernel device
 	 * took, valid while the bus is the one recorded (user_io.c); read
-	 * and written without locks.  The ports' bitmap and bus are
-	 * hook.declined_ports and hook.declined_ports_bus, which KVM tests
-	 * before it offers an IN or OUT exit.
+	 * and written without locks.  The ports are hook.declined_ports (a
+	 * bitmap of every port) and their bus hook.declined_ports_bus, which
+	 * KVM tests before it offers an IN or OUT exit.
 	 */
-	unsigned long *user_ports;	/* bitmap of every port */
 	gpa_t user_mmio[KC_USER_MMIO_SLOTS];	/* INVALID_GPA: empty */
 	const void *user_mmio_bus;
 
@@ -453,7 +452,7 @@ static inline unsigned int kc_user_mmio_slot(gpa_t gpa)
 static inline bool kc_user_port_known(struct kc_vm *vm, struct kvm *kvm,
 				      u16 port)
 {
-	return test_bit(port, vm->user_ports) &&
+	return test_bit(port, vm->hook.declined_ports) &&
 	       READ_ONCE(vm->hook.declined_ports_bus) ==
 	       kc_user_io_bus(kvm, KVM_PIO_BUS);
 }

@@ -59,10 +59,10 @@ static bool kc_vcpu_cpu_mode(struct kvm_vcpu *vcpu, enum kc_cpu_mode *mode)
 
 /*
  * Whether the module may run guest instructions at this exit, in which
- * CPU mode, and with which RFLAGS.  Anything that makes an instruction boundary
- * observable (single-stepping, debug breakpoints and RFLAGS.RF, the
- * STI/MOV SS shadow, interrupts posted by APICv or AVIC while IF is set,
- * a PMU counting retired instructions), or that adds a layer of
+ * CPU mode, and with which RFLAGS.  Anything that makes an instruction
+ * boundary observable (single-stepping, debug breakpoints and RFLAGS.RF,
+ * the STI/MOV SS shadow, interrupts posted by APICv or AVIC while IF is
+ * set, a PMU counting retired instructions), or that adds a layer of
  * interception (a nested guest, SMM), leaves the exit to KVM.
  */
 bool kc_vcpu_can_run(struct kvm_vcpu *vcpu, enum kc_cpu_mode *mode,

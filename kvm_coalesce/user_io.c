@@ -47,10 +47,10 @@ int kc_user_io_init(struct kc_vm *vm)
 {
 	int i;
 
-	vm->user_ports = bitmap_zalloc(KC_NR_PORTS, GFP_KERNEL_ACCOUNT);
-	if (!vm->user_ports)
+	vm->hook.declined_ports = bitmap_zalloc(KC_NR_PORTS,
+						GFP_KERNEL_ACCOUNT);
+	if (!vm->hook.declined_ports)
 		return -ENOMEM;
-	vm->hook.declined_ports = vm->user_ports;
 	for (i = 0; i < KC_USER_MMIO_SLOTS; i++)
 		vm->user_mmio[i] = INVALID_GPA;
 	return 0;
@@ -58,7 +58,7 @@ int kc_user_io_init(struct kc_vm *vm)
 
 void kc_user_io_destroy(struct kc_vm *vm)
 {
-	bitmap_free(vm->user_ports);
+	bitmap_free(vm->hook.declined_ports);
 }
 
 /*
@@ -88,10 +88,10 @@ void kc_user_port_note(struct kc_vm *vm, struct kvm *kvm,
 	    kc_bus_covers(kvm, KVM_PIO_BUS, port, size))
 		return;
 	if (READ_ONCE(vm->hook.declined_ports_bus) != exit->pio_bus) {
-		bitmap_zero(vm->user_ports, KC_NR_PORTS);
+		bitmap_zero(vm->hook.declined_ports, KC_NR_PORTS);
 		WRITE_ONCE(vm->hook.declined_ports_bus, exit->pio_bus);
 	}
-	set_bit(port, vm->user_ports);
+	set_bit(port, vm->hook.declined_ports);
 }
 
 /* No in-kernel device took the exiting access of @exit: as above. */
